@@ -1,0 +1,12 @@
+// Original file: proto/notas/v1/notas.proto
+
+
+export interface RegistrarResponse {
+  'id'?: (string);
+  'duplicate'?: (boolean);
+}
+
+export interface RegistrarResponse__Output {
+  'id'?: (string);
+  'duplicate'?: (boolean);
+}
