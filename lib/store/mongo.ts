@@ -1,0 +1,167 @@
+/**
+ * The MongoDB side of storage, shared by both routes, the reconciliation code
+ * and the tests: names, the document shape, indexes and the idempotent insert.
+ */
+import { randomUUID } from 'node:crypto';
+import { MongoClient, MongoServerError, type Collection, type Db, type IndexDirection } from 'mongodb';
+import { rangoOf, type NotaRecord } from '../record.ts';
+import { MONGO_COLLECTION, type Ruta } from './names.ts';
+
+
+/** One stored record: its fields plus what is derived at write time so dashboards need no computed expressions. */
+export interface NotaDocument extends NotaRecord {
+  /** Idempotency key when the client sent one, else a random UUID. */
+  _id: string;
+  ruta: Ruta;
+  recibido: Date;
+  /** nota ≥ the passing grade in force when the record was written. */
+  aprobado: boolean;
+  /** Grade bucket, `0-9` to `90-100`. */
+  rango: string;
+  /** `recibido` truncated to the minute (UTC). */
+  minuto: Date;
+}
+
+export interface DocumentOptions {
+  ruta: Ruta;
+  /** Idempotency key; a random UUID is used without one. */
+  id?: string;
+  passingGrade: number;
+  recibido?: Date;
+}
+
+/**
+ * Builds the document for a validated record. Only the six record fields are
+ * copied, so nothing else the caller passed reaches the database.
+ */
+export function buildDocument(record: NotaRecord, options: DocumentOptions): NotaDocument {
+  const recibido = options.recibido ?? new Date();
+  const minuto = new Date(Math.floor(recibido.getTime() / 60_000) * 60_000);
+
+  return {
+    _id: options.id ?? randomUUID(),
+    carnet: record.carnet,
+    nombre: record.nombre,
+    curso: record.curso,
+    nota: record.nota,
+    semestre: record.semestre,
+    year: record.year,
+    ruta: options.ruta,
+    recibido,
+    aprobado: record.nota >= options.passingGrade,
+    rango: rangoOf(record.nota),
+    minuto,
+  };
+}
+
+/** Indexes for the dashboard queries: per course, per route over time, and the latest records. */
+export const INDEXES: ReadonlyArray<{ name: string; key: Record<string, IndexDirection> }> = [
+  { name: 'curso_1', key: { curso: 1 } },
+  { name: 'ruta_1_minuto_1', key: { ruta: 1, minuto: 1 } },
+  { name: 'minuto_1', key: { minuto: 1 } },
+  { name: 'recibido_-1', key: { recibido: -1 } },
+];
+
+/**
+ * Creates the dashboard indexes; safe to run on every start-up.
+ *
+ * One createIndex call per index, because FerretDB 1.24 closes the connection
+ * when a single createIndexes command names indexes that already exist.
+ */
+export async function ensureIndexes(collection: Collection<NotaDocument>): Promise<string[]> {
+  const names: string[] = [];
+  for (const index of INDEXES) {
+    names.push(await collection.createIndex(index.key, { name: index.name }));
+  }
+  return names;
+}
+
+export interface InsertResult {
+  /** The stored document: the new one, or the one first stored under this id. */
+  document: NotaDocument;
+  duplicate: boolean;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Inserts the document, or returns the one already stored under its `_id`
+ * with `duplicate: true`. Resolves only after the write is acknowledged.
+ */
+export async function insertOrFind(collection: Collection<NotaDocument>, document: NotaDocument): Promise<InsertResult> {
+  try {
+    await collection.insertOne(document);
+    return { document, duplicate: false };
+  } catch (error) {
+    if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
+  }
+
+  const existing = await collection.findOne({ _id: document._id });
+  if (existing === null) {
+    // Only reachable if the first document was deleted between the two calls.
+    throw new Error(`document ${document._id} reported as duplicate but not found`);
+  }
+  return { document: existing, duplicate: true };
+}
+
+export interface MongoConnectionOptions {
+  url: string;
+  db: string;
+  /** Server selection and connect timeout, in milliseconds. */
+  timeoutMs: number;
+  appName?: string;
+}
+
+export interface MongoStore {
+  client: MongoClient;
+  db: Db;
+  collection: Collection<NotaDocument>;
+  /** Resolves when the server answers a ping within the timeout. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a MongoDB client that fails fast: an operation while the server is
+ * down rejects after `timeoutMs` instead of waiting for the 30 s driver
+ * default. The client connects lazily, so this never throws for a down server.
+ */
+export function createMongoStore(options: MongoConnectionOptions): MongoStore {
+  const client = new MongoClient(options.url, {
+    appName: options.appName,
+    serverSelectionTimeoutMS: options.timeoutMs,
+    connectTimeoutMS: options.timeoutMs,
+    // A hung server must not hold a request forever; a write takes far less than this.
+    socketTimeoutMS: options.timeoutMs * 5,
+    // A standalone server (FerretDB, the single-node StatefulSet) has no
+    // retryable writes; a client retry with the same Idempotency-Key is the retry.
+    retryWrites: false,
+  });
+  const db = client.db(options.db);
+
+  return {
+    client,
+    db,
+    collection: db.collection<NotaDocument>(MONGO_COLLECTION),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Names of driver errors that mean the server could not be reached or did not answer, not that the request was wrong. */
+const UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'MongoOperationTimeoutError',
+  'MongoPoolClearedError',
+]);
+
+/** Tells whether a driver error means MongoDB is unavailable (answer 503) rather than a bug. */
+export function isMongoUnavailable(error: unknown): boolean {
+  return error instanceof Error && UNAVAILABLE_ERRORS.has(error.name);
+}
