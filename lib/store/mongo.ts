@@ -165,3 +165,35 @@ const UNAVAILABLE_ERRORS = new Set([
 export function isMongoUnavailable(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE_ERRORS.has(error.name);
 }
+
+/**
+ * Creates the indexes now, or, while MongoDB is unreachable, retries every
+ * `retryMs` in the background, so a service can start before its database.
+ * Resolves after the first attempt; `stop()` ends the retries.
+ */
+export async function ensureIndexesOrRetry(
+  collection: Collection<NotaDocument>,
+  log: { info(fields: object, message: string): void; warn(fields: object, message: string): void },
+  retryMs = 2_000,
+): Promise<{ stop(): void }> {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const attempt = async (): Promise<void> => {
+    try {
+      const indexes = await ensureIndexes(collection);
+      log.info({ indexes }, 'indexes ready');
+    } catch (error) {
+      log.warn({ err: error, retryMs }, 'index creation failed, retrying');
+      if (!stopped) timer = setTimeout(() => void attempt(), retryMs);
+    }
+  };
+
+  await attempt();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The HTTP API that both routes serve, identical so the 50/50 split is
+ * invisible to clients: POST /notas, GET /healthz, /readyz and /metrics.
+ * Each route supplies only a `NotasBackend` that stores a validated record.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../log.ts';
+import { requestIdFrom } from '../log.ts';
+import { IDEMPOTENCY_KEY_PATTERN, normalizeRecord, validateRecord, type NotaRecord } from '../record.ts';
+import type { Ruta } from '../store/names.ts';
+import { BODY_LIMIT_BYTES, isJsonContentType, parseJson, readBody } from './body.ts';
+import {
+  HttpError,
+  internalError,
+  invalidIdempotencyKey,
+  invalidJson,
+  invalidRecord,
+  methodNotAllowed,
+  notFound,
+  payloadTooLarge,
+  RETRY_AFTER_SECONDS,
+  shuttingDown,
+  unsupportedMediaType,
+} from './errors.ts';
+import { KNOWN_PATHS, type HttpMetrics } from './metrics.ts';
+
+export interface WriteResult {
+  id: string;
+  duplicate: boolean;
+}
+
+/** What a route does with a record; the HTTP handling around it is shared. */
+export interface NotasBackend {
+  /**
+   * Stores a validated record and resolves only after every write of the
+   * route is acknowledged. Throws an HttpError for a known failure (503, 504),
+   * anything else becomes a 500.
+   */
+  write(record: NotaRecord, idempotencyKey: string | undefined, log: Logger): Promise<WriteResult>;
+  /** Checks each dependency; the value is `ok` or the reason it is not reachable. */
+  readiness(): Promise<Record<string, string>>;
+}
+
+export interface NotasHttpOptions {
+  ruta: Ruta;
+  logger: Logger;
+  metrics: HttpMetrics;
+  backend: NotasBackend;
+  bodyLimitBytes?: number;
+}
+
+export interface NotasHttpServer {
+  server: Server;
+  /** Makes /readyz fail and every later response close its connection, so the server can drain. */
+  beginShutdown(): void;
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse, log: Logger) => Promise<Reply>;
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  text?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Record id, logged with the request. */
+  id?: string;
+}
+
+/**
+ * Creates the HTTP server of one route. Every response carries `x-ruta` and
+ * `x-request-id`; errors have the body `{ error: { code, field, message, accepted } }`.
+ */
+export function createNotasHttpServer(options: NotasHttpOptions): NotasHttpServer {
+  const { ruta, logger, metrics, backend } = options;
+  const bodyLimitBytes = options.bodyLimitBytes ?? BODY_LIMIT_BYTES;
+  let closing = false;
+
+  const postNota: Handler = async function postNota(request, _response, log) {
+    const contentType = request.headers['content-type'];
+    if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
+
+    const keyHeader = request.headers['idempotency-key'];
+    const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(', ') : keyHeader;
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw invalidIdempotencyKey(idempotencyKey);
+    }
+
+    const body = await readBody(request, bodyLimitBytes);
+    if (!body.ok) {
+      const error = payloadTooLarge(bodyLimitBytes);
+      if (body.unread) error.headers.connection = 'close';
+      throw error;
+    }
+
+    const parsed = parseJson(body.body);
+    if (!parsed.ok) throw invalidJson(parsed.message);
+
+    const validation = validateRecord(normalizeRecord(parsed.value));
+    if (!validation.ok) throw invalidRecord(validation.error);
+
+    log.debug({ record: validation.record, idempotencyKey }, 'record received');
+    const result = await backend.write(validation.record, idempotencyKey, log);
+
+    if (result.duplicate) return { status: 200, body: { id: result.id, ruta, duplicate: true }, id: result.id };
+    return { status: 201, body: { id: result.id, ruta }, id: result.id };
+  };
+
+  const healthz: Handler = async function healthz() {
+    return { status: 200, body: { status: 'ok' } };
+  };
+
+  const readyz: Handler = async function readyz() {
+    if (closing) return { status: 503, body: { status: 'shutting down' }, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
+
+    const checks = await backend.readiness();
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    if (ready) return { status: 200, body: { status: 'ready', checks } };
+    return { status: 503, body: { status: 'not ready', checks }, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } };
+  };
+
+  const metricsText: Handler = async function metricsText() {
+    return { status: 200, text: await metrics.registry.metrics(), contentType: metrics.registry.contentType };
+  };
+
+  const routes: Record<string, Record<string, Handler>> = {
+    '/notas': { POST: postNota },
+    '/healthz': { GET: healthz, HEAD: healthz },
+    '/readyz': { GET: readyz, HEAD: readyz },
+    '/metrics': { GET: metricsText, HEAD: metricsText },
+  };
+
+  const server = createServer(function handleRequest(request, response) {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(request.headers['x-request-id']);
+    const log = logger.child({ reqId: requestId });
+    const path = pathOf(request.url);
+    const method = request.method ?? 'GET';
+    let reply: Reply | undefined;
+    let errorCode: string | undefined;
+
+    response.setHeader('x-ruta', ruta);
+    response.setHeader('x-request-id', requestId);
+
+    response.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { ruta, method, path: KNOWN_PATHS.has(path) ? path : 'other', status: String(response.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, seconds);
+
+      const fields = { method, path, status: response.statusCode, responseTime: Math.round(seconds * 1e4) / 10, id: reply?.id, error: errorCode };
+      if (path === '/notas') log.info(fields, 'request completed');
+      else log.debug(fields, 'request completed');
+    });
+
+    const run = async (): Promise<Reply> => {
+      if (closing && path === '/notas') throw shuttingDown();
+
+      const handlers = routes[path];
+      if (handlers === undefined) throw notFound(path);
+
+      const handler = handlers[method];
+      if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(handlers));
+
+      return handler(request, response, log);
+    };
+
+    run()
+      .catch((error: unknown) => {
+        const httpError = toHttpError(error, log);
+        errorCode = httpError.code;
+        return { status: httpError.status, body: httpError.toBody(), headers: httpError.headers };
+      })
+      .then((result) => {
+        reply = result;
+        send(response, result, closing, method === 'HEAD');
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'response failed');
+        response.destroy();
+      });
+  });
+
+  return {
+    server,
+    beginShutdown() {
+      closing = true;
+    },
+  };
+}
+
+function toHttpError(error: unknown, log: Logger): HttpError {
+  if (error instanceof HttpError) return error;
+  log.error({ err: error }, 'request failed');
+  return internalError();
+}
+
+function send(response: ServerResponse, reply: Reply, closing: boolean, headOnly: boolean): void {
+  if (response.headersSent || response.destroyed) return;
+
+  const payload = reply.text ?? JSON.stringify(reply.body ?? {});
+  const headers: Record<string, string | number> = {
+    'content-type': reply.contentType ?? 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...reply.headers,
+  };
+  if (closing) headers.connection = 'close';
+
+  response.writeHead(reply.status, headers);
+  response.end(headOnly ? undefined : payload);
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query === -1 ? raw : raw.slice(0, query);
+}
