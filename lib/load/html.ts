@@ -1,0 +1,170 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { count, ms, percent, rate } from './format.ts';
+import { PERCENTILES } from './histogram.ts';
+import type { LoadSummary, RouteSummary } from './summary.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Series the charts plot, one value per second of the run. */
+interface ChartData {
+  time: number[];
+  routes: string[];
+  rps: Record<string, number[]>;
+  failures: number[];
+  latency: { p50: number[]; p95: number[]; p99: number[]; max: number[] };
+  routeP95: Record<string, number[]>;
+  routeP99: Record<string, number[]>;
+  share: Record<string, Array<number | null>>;
+  users: number[];
+  clientBusy: number[];
+}
+
+export function chartData(summary: LoadSummary): ChartData {
+  const routes = summary.routes.map((route) => route.route ?? '').filter((route) => route !== '');
+  const known = routes.filter((route) => route !== 'unknown');
+  const history = summary.history;
+  const perRoute = <T>(pick: (routeName: string, index: number) => T) =>
+    Object.fromEntries(routes.map((route) => [route, history.map((_, index) => pick(route, index))]));
+
+  return {
+    time: history.map((point) => point.timestamp),
+    routes,
+    rps: perRoute((route, index) => history[index].routes[route]?.requests ?? 0),
+    failures: history.map((point) => point.total.failures),
+    latency: {
+      p50: history.map((point) => point.total.p50Ms),
+      p95: history.map((point) => point.total.p95Ms),
+      p99: history.map((point) => point.total.p99Ms),
+      max: history.map((point) => point.total.maxMs),
+    },
+    routeP95: perRoute((route, index) => history[index].routes[route]?.p95Ms ?? 0),
+    routeP99: perRoute((route, index) => history[index].routes[route]?.p99Ms ?? 0),
+    share: Object.fromEntries(known.map((route) => [route, history.map((point) => {
+      const responses = known.reduce((sum, name) => sum + (point.routes[name]?.requests ?? 0), 0);
+      return responses === 0 ? null : (100 * (point.routes[route]?.requests ?? 0)) / responses;
+    })])),
+    users: history.map((point) => point.users),
+    clientBusy: history.map((point) => 100 * (point.client?.eventLoopUtilization ?? 0)),
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+// JSON inside <script> must not contain "</" or it would close the element.
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replaceAll('</', '<\\/').replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
+}
+
+function routeRows(summary: LoadSummary): string {
+  const row = (route: RouteSummary) => `<tr><td>${escapeHtml(route.name)}</td><td>${count(route.requests)}</td><td>${count(route.failures)}</td><td>${rate(route.rps)}</td><td>${ms(route.minMs)}</td>${PERCENTILES.map((percentile) => `<td>${ms(route.percentilesMs[String(percentile)])}</td>`).join('')}</tr>`;
+  return [...summary.routes.map(row), row(summary.total).replace('<tr>', '<tr class="total">')].join('\n');
+}
+
+function failureRows(summary: LoadSummary): string {
+  if (summary.failures.length === 0) return '<tr><td colspan="5">none</td></tr>';
+  return summary.failures
+    .map((failure) => `<tr><td>${escapeHtml(failure.name)}</td><td>${escapeHtml(failure.kind)}</td><td>${count(failure.occurrences)}</td><td>${escapeHtml(failure.firstSeen)} / ${escapeHtml(failure.lastSeen)}</td><td><code>${escapeHtml(failure.sample)}</code></td></tr>`)
+    .join('\n');
+}
+
+function splitRows(summary: LoadSummary): string {
+  return summary.split.routes
+    .map((route) => `<tr><td>${escapeHtml(route.route)}</td><td>${count(route.count)}</td><td>${percent(route.share)}</td><td>${percent(route.low)} - ${percent(route.high)}</td><td>${percent(route.expected)}</td><td class="${route.consistent ? 'ok' : 'bad'}">${route.consistent ? 'ok' : 'off'}</td></tr>`)
+    .join('\n');
+}
+
+function verdicts(summary: LoadSummary): string {
+  const check = summary.selfCheck;
+  const self = check.valid
+    ? `<p class="ok">Client self-check: the load generator kept up (CPU ${check.cpuCores.toFixed(2)} cores, event loop busy ${percent(check.eventLoopUtilization)}).</p>`
+    : `<p class="bad"><strong>Not a valid measurement:</strong> the load generator was the bottleneck.</p><ul>${check.reasons.map((reason) => `<li>${escapeHtml(reason)}</li>`).join('')}</ul>`;
+  const thresholds = summary.thresholds.results
+    .map((result) => `<li class="${result.passed ? 'ok' : 'bad'}">${result.passed ? 'pass' : 'FAIL'}: ${escapeHtml(result.message)}</li>`)
+    .join('');
+  return `${self}<h2>Thresholds</h2><ul>${thresholds}</ul>`;
+}
+
+const CHART_SCRIPT = `
+const data = JSON.parse(document.getElementById('chart-data').textContent);
+const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+const width = () => Math.min(1100, document.body.clientWidth - 40);
+function chart(id, title, unit, named) {
+  const series = [{}].concat(named.map(([label, values], index) => ({ label, stroke: palette[index % palette.length], width: 2, spanGaps: true })));
+  const options = { title, width: width(), height: 260, series, axes: [{}, { label: unit }], scales: { x: { time: true } } };
+  new uPlot(options, [data.time].concat(named.map(([, values]) => values)), document.getElementById(id));
+}
+const perRoute = (table) => data.routes.filter((route) => table[route]).map((route) => [route, table[route]]);
+const totalRps = data.time.map((_, index) => data.routes.reduce((sum, route) => sum + data.rps[route][index], 0));
+chart('chart-rps', 'Requests per second', 'req/s', [['total', totalRps]].concat(perRoute(data.rps)));
+chart('chart-failures', 'Failures per second', 'failures/s', [['failures', data.failures]]);
+chart('chart-latency', 'Latency percentiles per second', 'ms', [['p50', data.latency.p50], ['p95', data.latency.p95], ['p99', data.latency.p99], ['max', data.latency.max]]);
+chart('chart-route-latency', 'p95 and p99 per route', 'ms', perRoute(data.routeP95).map(([route, values]) => [route + ' p95', values]).concat(perRoute(data.routeP99).map(([route, values]) => [route + ' p99', values])));
+chart('chart-split', 'Share of responses per route', '%', Object.keys(data.share).map((route) => [route, data.share[route]]));
+chart('chart-users', 'Users (closed model) or requests in flight (open model), and client event-loop busy %', 'count / %', [['users', data.users], ['client busy %', data.clientBusy]]);
+document.body.dataset.charts = 'rendered';
+`;
+
+/** Builds a self-contained HTML report: uPlot, its CSS and the data are inlined, so it opens offline. */
+export async function renderHtml(summary: LoadSummary): Promise<string> {
+  const uplotScript = await readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
+  const uplotCss = await readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+  const title = `Load report ${summary.runId}: ${count(summary.total.requests)} requests, ${rate(summary.total.rps)} req/s`;
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>${uplotCss}</style>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 20px; color: #222; }
+table { border-collapse: collapse; margin: 8px 0 16px; }
+td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+td:first-child, th:first-child { text-align: left; }
+tr.total { font-weight: bold; }
+.ok { color: #1a7f37; } .bad { color: #c62828; }
+.chart { margin: 12px 0; }
+code { font-size: 12px; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>POST ${escapeHtml(summary.url)}, ${summary.model} model, ${escapeHtml(summary.startedAt)} to ${escapeHtml(summary.endedAt)} (${summary.elapsedSeconds.toFixed(1)} s), stopped by ${summary.stopReason}.</p>
+${verdicts(summary)}
+<h2>Requests and latency (ms)</h2>
+<table>
+<tr><th>Name</th><th>reqs</th><th>fails</th><th>req/s</th><th>min</th>${PERCENTILES.map((percentile) => `<th>p${percentile}</th>`).join('')}</tr>
+${routeRows(summary)}
+</table>
+<h2>Split (99% Wilson interval): ${escapeHtml(summary.split.verdict)}</h2>
+<p>${escapeHtml(summary.split.reason)}</p>
+<table>
+<tr><th>route</th><th>responses</th><th>share</th><th>99% CI</th><th>expected</th><th></th></tr>
+${splitRows(summary)}
+</table>
+<h2>Failures</h2>
+<table>
+<tr><th>Name</th><th>kind</th><th>occurrences</th><th>first / last seen</th><th>first sample</th></tr>
+${failureRows(summary)}
+</table>
+<h2>Over time</h2>
+<div class="chart" id="chart-rps"></div>
+<div class="chart" id="chart-failures"></div>
+<div class="chart" id="chart-latency"></div>
+<div class="chart" id="chart-route-latency"></div>
+<div class="chart" id="chart-split"></div>
+<div class="chart" id="chart-users"></div>
+<script type="application/json" id="chart-data">${scriptJson(chartData(summary))}</script>
+<script>${uplotScript.replaceAll('</script', '<\\/script')}</script>
+<script>${CHART_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+export async function writeHtml(path: string, summary: LoadSummary): Promise<void> {
+  await writeFile(path, await renderHtml(summary));
+}
