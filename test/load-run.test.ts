@@ -1,0 +1,128 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PoolEntry } from '../lib/load/pool.ts';
+import { runLoad } from '../lib/load/run.ts';
+import { poolRecords, startFakeNotas, type FakeNotas } from './helpers/load-server.ts';
+
+function entries(valid: number, invalid = 0): PoolEntry[] {
+  return poolRecords(valid, invalid).map((record, index) => {
+    const { _invalid: reason, ...body } = record;
+    return { index, body: Buffer.from(JSON.stringify(body)), invalid: reason === undefined ? null : String(reason) };
+  });
+}
+
+const servers: FakeNotas[] = [];
+async function server(options: Parameters<typeof startFakeNotas>[0] = {}): Promise<FakeNotas> {
+  const started = await startFakeNotas(options);
+  servers.push(started);
+  return started;
+}
+
+const Run = suite('load run');
+
+Run.after(async () => {
+  await Promise.all(servers.map((started) => started.close()));
+});
+
+Run('closed model acknowledges every 2xx', async () => {
+  const notas = await server();
+  const result = await runLoad({ url: notas.url, pool: entries(50), users: 8, spawnRate: 1000, requests: 400, runId: 'ack' });
+
+  assert.is(result.summary.total.requests, 400);
+  assert.is(result.unexpected, 0);
+  assert.is(result.acknowledged.length, 400);
+  assert.is(result.uncertain.length, 0);
+  assert.is(result.summary.stopReason, 'requests');
+  assert.is(new Set(notas.keys).size, 400);
+  assert.ok(notas.keys.every((key) => /^ack:\d+$/.test(key)), notas.keys[0]);
+  assert.equal(result.acknowledged[0], { key: result.acknowledged[0].key, id: result.acknowledged[0].key, ruta: result.acknowledged[0].ruta, status: 201 });
+  assert.equal(result.summary.routes.map((route) => [route.name, route.requests]), [['/notas [cache]', 200], ['/notas [grpc]', 200]]);
+  assert.is(result.summary.split.verdict, 'consistent');
+  assert.ok(result.summary.thresholds.passed);
+});
+
+Run('invalid records answered 400 succeed', async () => {
+  const notas = await server();
+  const result = await runLoad({ url: notas.url, pool: entries(9, 1), users: 4, requests: 200 });
+
+  assert.is(result.summary.invalid.sent, 20);
+  assert.is(result.invalidRejected, 20);
+  assert.is(result.summary.invalid.accepted, 0);
+  assert.is(result.unexpected, 0);
+  assert.is(result.summary.total.failures, 0);
+  assert.is(result.acknowledged.length, 180);
+});
+
+Run('failures grouped by status', async () => {
+  const notas = await server({ failEvery: 20 });
+  const result = await runLoad({ url: notas.url, pool: entries(10), users: 4, requests: 200, thresholds: { maxFailureRatio: 0.01 } });
+
+  assert.is(result.summary.total.failures, 10);
+  assert.is(result.unexpected, 10);
+  assert.is(result.summary.failures.length, 1);
+  assert.is(result.summary.failures[0].kind, 'HTTP 503');
+  assert.is(result.summary.failures[0].occurrences, 10);
+  assert.match(result.summary.failures[0].sample, /writer unavailable/);
+  assert.is(result.summary.thresholds.passed, false);
+});
+
+Run('timeout is reported as uncertain', async () => {
+  const notas = await server({ hangAt: 3 });
+  const result = await runLoad({ url: notas.url, pool: entries(5), users: 2, requests: 20, timeoutMs: 300, runId: 'hang' });
+
+  assert.is(result.summary.total.requests, 20);
+  assert.is(result.uncertain.length, 1);
+  assert.is(result.uncertain[0].kind, 'timeout');
+  assert.is(result.uncertain[0].key, notas.keys[2]);
+  assert.is(result.summary.failures[0].kind, 'timeout');
+  assert.is(result.summary.failures[0].route, 'unknown');
+  assert.is(result.acknowledged.length, 19);
+});
+
+Run('refused connection is not uncertain', async () => {
+  const notas = await server();
+  await notas.close();
+  servers.splice(servers.indexOf(notas), 1);
+  const result = await runLoad({ url: notas.url, pool: entries(5), users: 1, requests: 3 });
+
+  assert.is(result.summary.total.failures, 3);
+  assert.is(result.summary.failures[0].kind, 'connection refused');
+  assert.is(result.uncertain.length, 0);
+});
+
+Run('signal stops with a report', async () => {
+  const notas = await server();
+  const stop = new AbortController();
+  setTimeout(() => stop.abort(), 300);
+  const result = await runLoad({ url: notas.url, pool: entries(5), users: 2, durationMs: 60_000, signal: stop.signal });
+
+  assert.is(result.summary.stopReason, 'signal');
+  assert.ok(result.summary.total.requests > 0);
+  assert.ok(result.summary.elapsedSeconds < 60);
+});
+
+Run('open model shows a server stall', async () => {
+  // The server holds every answer for 1 s once, after 100 requests. An open
+  // model keeps sending on schedule, so about a third of 3 s at 200 req/s
+  // waits; latency counted from the scheduled time puts that in p99.
+  const notas = await server({ stallAt: 100, stallMs: 1000 });
+  const result = await runLoad({ url: notas.url, pool: entries(10), rate: 200, durationMs: 3000 });
+
+  const p99 = result.summary.total.percentilesMs['99'];
+  assert.ok(p99 >= 900, `p99 ${p99} ms should reflect the 1 s stall`);
+  assert.ok(result.summary.total.maxMs >= 950, `max ${result.summary.total.maxMs} ms`);
+  assert.is(result.summary.model, 'open');
+  assert.ok(result.summary.selfCheck.sendLagMs !== null);
+});
+
+Run('closed model hides the same stall', async () => {
+  // The contrast that makes the open model necessary: two users see the
+  // stall in only their two pending requests.
+  const notas = await server({ stallAt: 100, stallMs: 1000 });
+  const result = await runLoad({ url: notas.url, pool: entries(10), users: 2, requests: 1000 });
+
+  assert.ok(result.summary.total.maxMs >= 950, `max ${result.summary.total.maxMs} ms`);
+  assert.ok(result.summary.total.percentilesMs['99'] < 500, `p99 ${result.summary.total.percentilesMs['99']} ms`);
+});
+
+Run.run();
