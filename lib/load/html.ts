@@ -24,14 +24,17 @@ export function chartData(summary: LoadSummary): ChartData {
   const routes = summary.routes.map((route) => route.route ?? '').filter((route) => route !== '');
   const known = routes.filter((route) => route !== 'unknown');
   const history = summary.history;
+  const started = Date.parse(summary.startedAt) / 1000;
+  // The last interval is usually shorter than a second; rates are per second of it.
+  const perSecond = (value: number, index: number) => value / Math.max(history[index].intervalSeconds, 0.001);
   const perRoute = <T>(pick: (routeName: string, index: number) => T) =>
     Object.fromEntries(routes.map((route) => [route, history.map((_, index) => pick(route, index))]));
 
   return {
-    time: history.map((point) => point.timestamp),
+    time: history.map((point) => started + point.elapsedSeconds),
     routes,
-    rps: perRoute((route, index) => history[index].routes[route]?.requests ?? 0),
-    failures: history.map((point) => point.total.failures),
+    rps: perRoute((route, index) => perSecond(history[index].routes[route]?.requests ?? 0, index)),
+    failures: history.map((point, index) => perSecond(point.total.failures, index)),
     latency: {
       p50: history.map((point) => point.total.p50Ms),
       p95: history.map((point) => point.total.p95Ms),
@@ -66,7 +69,7 @@ function routeRows(summary: LoadSummary): string {
 function failureRows(summary: LoadSummary): string {
   if (summary.failures.length === 0) return '<tr><td colspan="5">none</td></tr>';
   return summary.failures
-    .map((failure) => `<tr><td>${escapeHtml(failure.name)}</td><td>${escapeHtml(failure.kind)}</td><td>${count(failure.occurrences)}</td><td>${escapeHtml(failure.firstSeen)} / ${escapeHtml(failure.lastSeen)}</td><td><code>${escapeHtml(failure.sample)}</code></td></tr>`)
+    .map((failure) => `<tr><td>${escapeHtml(failure.name)}</td><td class="text">${escapeHtml(failure.kind)}</td><td>${count(failure.occurrences)}</td><td>${escapeHtml(failure.firstSeen)}<br>${escapeHtml(failure.lastSeen)}</td><td class="text"><code>${escapeHtml(failure.sample)}</code></td></tr>`)
     .join('\n');
 }
 
@@ -91,9 +94,11 @@ const CHART_SCRIPT = `
 const data = JSON.parse(document.getElementById('chart-data').textContent);
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
 const width = () => Math.min(1100, document.body.clientWidth - 40);
-function chart(id, title, unit, named) {
+function chart(id, title, unit, named, yRange) {
   const series = [{}].concat(named.map(([label, values], index) => ({ label, stroke: palette[index % palette.length], width: 2, spanGaps: true })));
-  const options = { title, width: width(), height: 260, series, axes: [{}, { label: unit }], scales: { x: { time: true } } };
+  const scales = { x: { time: true } };
+  if (yRange) scales.y = { range: yRange };
+  const options = { title, width: width(), height: 260, series, axes: [{}, { label: unit }], scales };
   new uPlot(options, [data.time].concat(named.map(([, values]) => values)), document.getElementById(id));
 }
 const perRoute = (table) => data.routes.filter((route) => table[route]).map((route) => [route, table[route]]);
@@ -102,7 +107,7 @@ chart('chart-rps', 'Requests per second', 'req/s', [['total', totalRps]].concat(
 chart('chart-failures', 'Failures per second', 'failures/s', [['failures', data.failures]]);
 chart('chart-latency', 'Latency percentiles per second', 'ms', [['p50', data.latency.p50], ['p95', data.latency.p95], ['p99', data.latency.p99], ['max', data.latency.max]]);
 chart('chart-route-latency', 'p95 and p99 per route', 'ms', perRoute(data.routeP95).map(([route, values]) => [route + ' p95', values]).concat(perRoute(data.routeP99).map(([route, values]) => [route + ' p99', values])));
-chart('chart-split', 'Share of responses per route', '%', Object.keys(data.share).map((route) => [route, data.share[route]]));
+chart('chart-split', 'Share of responses per route', '%', Object.keys(data.share).map((route) => [route, data.share[route]]), [0, 100]);
 chart('chart-users', 'Users (closed model) or requests in flight (open model), and client event-loop busy %', 'count / %', [['users', data.users], ['client busy %', data.clientBusy]]);
 document.body.dataset.charts = 'rendered';
 `;
@@ -123,7 +128,7 @@ export async function renderHtml(summary: LoadSummary): Promise<string> {
 body { font: 14px/1.4 system-ui, sans-serif; margin: 20px; color: #222; }
 table { border-collapse: collapse; margin: 8px 0 16px; }
 td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-td:first-child, th:first-child { text-align: left; }
+td:first-child, th:first-child, td.text { text-align: left; }
 tr.total { font-weight: bold; }
 .ok { color: #1a7f37; } .bad { color: #c62828; }
 .chart { margin: 12px 0; }

@@ -36,6 +36,8 @@ export interface HistoryPoint {
   /** Unix time in seconds at the end of the interval. */
   timestamp: number;
   elapsedSeconds: number;
+  /** Length of this interval in seconds: 1 except for the last, partial one. */
+  intervalSeconds: number;
   /** Active virtual users (closed model) or requests in flight (open model). */
   users: number;
   inFlight: number;
@@ -186,9 +188,11 @@ export class StatsCollector {
     }
     this.total.closeInterval();
 
+    const previous = this.history[this.history.length - 1];
     const point: HistoryPoint = {
       timestamp: Math.floor(timestampMs / 1000),
       elapsedSeconds,
+      intervalSeconds: elapsedSeconds - (previous?.elapsedSeconds ?? 0),
       users,
       inFlight,
       total: this.total.snapshot(elapsedSeconds),
