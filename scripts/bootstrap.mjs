@@ -53,7 +53,7 @@ export const PREREQUISITES = [
   {
     name: 'ctlptl',
     versionArgs: ['version'],
-    minimum: '0.8.43', // knows the node images of kind v0.29 and v0.30
+    minimum: '0.8.43', // its table of node images includes kind v0.29 and v0.30
     hint: 'go install github.com/tilt-dev/ctlptl/cmd/ctlptl@v0.8.43 (or brew install tilt-dev/tap/ctlptl)',
   },
   {
@@ -408,13 +408,13 @@ async function deployApp({ run }, options) {
   }
 }
 
-/** The record the smoke request stores; the fixed key makes a rerun store nothing new. */
+/** Returns the record that the smoke request stores; its fixed key makes a rerun store nothing new. */
 function smokeRecord() {
   return { carnet: 999999999, nombre: 'Bootstrap Smoke', curso: 'SO1', nota: 100, semestre: '1S', year: new Date().getUTCFullYear() };
 }
 
 /**
- * POSTs one record through the ingress and checks that a route answered
+ * POSTs one record through the ingress and checks that a route responded
  * (x-ruta is grpc or cache). Retries while the ingress and proxies warm up.
  */
 async function smokeTest(options) {

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 
 import { StubBin, STUB_NAMES, type StubRun } from './helpers/k8s-bootstrap-stubs.ts';
 
-// A stand-in for the ingress on loopback: answers like route "cache".
+// A stand-in for the ingress on loopback that responds as route "cache" does.
 type Ingress = { server: Server; url: string; requests: { headers: IncomingMessage['headers']; body: string }[]; ruta: string | null };
 
 function startIngress(): Promise<Ingress> {

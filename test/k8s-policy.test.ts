@@ -198,7 +198,8 @@ Traefik('cluster pins kubernetes and registry', () => {
   assert.is(kind.product, 'kind');
   assert.is(kind.registry, registry.name);
   const [major, minor] = kind.kubernetesVersion.replace(/^v/, '').split('.').map(Number);
-  assert.ok(major === 1 && minor >= 30, `kubernetesVersion ${kind.kubernetesVersion} is older than 1.30`);
+  assert.is(major, 1);
+  assert.ok(minor >= 30, `kubernetesVersion ${kind.kubernetesVersion} is older than 1.30`);
   assert.is(registry.listenAddress, '127.0.0.1');
   assert.is(registry.port, 5005);
 });

@@ -9,8 +9,8 @@ import * as assert from 'uvu/assert';
 import { ROOT, find, render } from './helpers/k8s-render.ts';
 
 // tools/tiltfile-eval runs the Tiltfile in go.starlark.net (the interpreter
-// Tilt embeds) with Tilt's builtins recorded; the setup script builds it
-// once into .bin/ and skips the build while it is up to date.
+// Tilt embeds) with Tilt's builtins recorded. The setup script builds it into
+// .bin/ and skips the build while the binary is up to date.
 const EVALUATOR = join(ROOT, '.bin/tiltfile-eval');
 execFileSync('bash', [join(ROOT, 'scripts/setup-tiltfile-eval.sh')], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
 

@@ -3,8 +3,8 @@
  *
  * Each stub is a bash script using builtins only: it appends its name and
  * arguments to a log, copies any stdin to a second log, prints the version
- * text the real tool prints, and answers existence checks from an
- * environment variable. No stub touches the network or starts anything.
+ * text the real tool prints, and exits 0 for an existence check only when
+ * STUB_EXISTING=1. No stub touches the network or starts anything.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -85,7 +85,8 @@ export class StubBin {
           env: { PATH: this.bin, HOME: this.dir, STUB_LOG: this.logFile, FORCE_COLOR: '0', ...env },
         },
         (error, stdout, stderr) => {
-          const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+          let code: number | null = 0;
+          if (error) code = typeof error.code === 'number' ? error.code : null;
           resolve({ code, stdout, stderr, log: this.readLog(), stdin: this.readStdin() });
         },
       );

@@ -22,9 +22,8 @@ import { ROOT, idOf, type K8sObject } from './k8s-render.ts';
 type ModelClass = new (data: any) => { validate(): void };
 
 // Linkerd's AuthorizationPolicy (policy.linkerd.io/v1alpha1) has no model
-// package. This interface follows the fields of its CRD as Linkerd 2.19
-// defines them, so the TypeScript pass still rejects unknown fields; the
-// value checks of pass 1 are skipped for it.
+// package. This interface follows the fields of its CRD in Linkerd 2.19, so
+// the TypeScript pass still rejects unknown fields. Pass 1 skips this kind.
 const LINKERD_DECLARATIONS = `
 type ILinkerdRef = { group?: string; kind: string; name: string; namespace?: string };
 interface IAuthorizationPolicy {
