@@ -184,6 +184,7 @@ Units('durations parse with units', () => {
 });
 
 Units('durations format for people', () => {
+  assert.is(formatDuration(0), '0s');
   assert.is(formatDuration(950), '950ms');
   assert.is(formatDuration(42_000), '42s');
   assert.is(formatDuration(125_000), '2m05s');

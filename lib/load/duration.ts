@@ -17,6 +17,7 @@ export function parseDuration(raw: string): number | undefined {
 
 /** Formats milliseconds the way a person reads a run length: `950ms`, `42s`, `2m05s`, `1h02m`. */
 export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
   if (ms < 1000) return `${Math.round(ms)}ms`;
 
   const totalSeconds = Math.round(ms / 1000);

@@ -164,7 +164,8 @@ function progressFraction(progress: Progress): number {
 }
 
 function timeText(progress: Progress): string {
-  const elapsed = formatDuration(progress.elapsedMs);
+  // Ticks land a few ms either side of each second; whole seconds read steadier.
+  const elapsed = formatDuration(Math.round(progress.elapsedMs / 1000) * 1000);
   if (progress.durationMs !== null) {
     const remaining = Math.max(0, progress.durationMs - progress.elapsedMs);
     return `${elapsed} / ${formatDuration(progress.durationMs)}, ${formatDuration(remaining)} left`;
