@@ -43,6 +43,9 @@ export const PREREQUISITES = [
     versionArgs: ['version', '--format', '{{.Client.Version}}'],
     minimum: '24.0.0', // BuildKit by default, for RUN --mount in the Dockerfiles
     hint: 'install Docker Engine (https://docs.docker.com/engine/install/) or Docker Desktop, and start it',
+    // kind and the image builds need the daemon, not only the CLI.
+    readyArgs: ['info', '--format', '{{.ServerVersion}}'],
+    notReadyHint: 'start Docker Desktop or the docker service (systemctl start docker)',
   },
   {
     name: 'kind',
@@ -250,13 +253,22 @@ async function checkPrerequisites(runner) {
         continue;
       }
     } else {
+      // `docker version` exits 1 when the daemon is down but still prints the
+      // client version, so a parsed version counts whatever the exit code.
       const found = parseVersion(text);
-      if (output.exitCode !== 0 || !found) {
+      if (!found) {
         report(problems, tool, `${tool.name} did not report a version (${firstLine(text) || `exit ${output.exitCode}`}); check: ${tool.hint}`);
         continue;
       }
       if (!isAtLeast(found, parseVersion(tool.minimum))) {
         report(problems, tool, `${tool.name} ${found.join('.')} is older than ${tool.minimum}; upgrade: ${tool.hint}`);
+        continue;
+      }
+    }
+    if (tool.readyArgs) {
+      const ready = await $({ quiet: true, nothrow: true })`${tool.name} ${tool.readyArgs}`;
+      if (ready.exitCode !== 0) {
+        report(problems, tool, `${tool.name} daemon is not reachable (${firstLine(ready.stderr.trim()) || `exit ${ready.exitCode}`}); ${tool.notReadyHint}`);
         continue;
       }
     }

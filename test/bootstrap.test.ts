@@ -219,8 +219,8 @@ Prerequisites('missing helm stops with hint', async () => {
     const run = await withoutHelm.run([]);
     assert.is(run.code, 1);
     assert.match(run.stderr, /missing prerequisites:\n  - helm not found on PATH \(need >= 3\.14\.0\); install: see https:\/\/helm\.sh\/docs\/intro\/install\//);
-    // Only version checks ran: nothing was created.
-    assert.ok(run.log.every((line) => / version/.test(line)), run.log.join('\n'));
+    // Only version and daemon checks ran: nothing was created.
+    assert.ok(run.log.every((line) => /^\S+ (version|info)( |$)/.test(line)), run.log.join('\n'));
   } finally {
     withoutHelm.remove();
   }
@@ -232,7 +232,7 @@ Prerequisites('old kind stops with minimum', async () => {
     const run = await stubsOld.run([], { STUB_KIND_VERSION: 'v0.20.0' });
     assert.is(run.code, 1);
     assert.match(run.stderr, /kind 0\.20\.0 is older than 0\.29\.0; upgrade: go install sigs\.k8s\.io\/kind@v0\.30\.0/);
-    assert.ok(run.log.every((line) => / version/.test(line)), run.log.join('\n'));
+    assert.ok(run.log.every((line) => /^\S+ (version|info)( |$)/.test(line)), run.log.join('\n'));
   } finally {
     stubsOld.remove();
   }
@@ -246,6 +246,18 @@ Prerequisites('wrong linkerd edge stops', async () => {
     assert.match(run.stderr, /linkerd is "edge-24\.11\.8", need edge-25\.10\.7; install: curl .*LINKERD2_VERSION=edge-25\.10\.7 sh/);
   } finally {
     stubsOld.remove();
+  }
+});
+
+Prerequisites('docker daemon down stops', async () => {
+  const stubsDown = new StubBin();
+  try {
+    const run = await stubsDown.run([], { STUB_DOCKER_DOWN: '1' });
+    assert.is(run.code, 1);
+    assert.match(run.stderr, /docker daemon is not reachable \(Cannot connect to the Docker daemon at unix:\/\/\/var\/run\/docker\.sock\. Is the docker daemon running\?\); start Docker Desktop or the docker service/);
+    assert.ok(run.log.includes('docker info --format {{.ServerVersion}}'));
+  } finally {
+    stubsDown.remove();
   }
 });
 

@@ -32,6 +32,12 @@ esac
 
 case "$name $*" in
   "docker version"*) echo "\${STUB_DOCKER_VERSION:-27.3.1}" ;;
+  "docker info"*)
+    if [ "$STUB_DOCKER_DOWN" = 1 ]; then
+      echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
+      exit 1
+    fi
+    echo "27.3.1" ;;
   "kind version"*) echo "kind \${STUB_KIND_VERSION:-v0.30.0} go1.24.6 linux/amd64" ;;
   "ctlptl version"*) echo "v0.8.43, built 2025-08-28" ;;
   "kubectl version"*) echo "Client Version: v1.33.4"; echo "Kustomize Version: v5.6.0" ;;
