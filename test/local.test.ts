@@ -1,0 +1,200 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+import { renderNginxConfig, readRouteWeights } from '../lib/stack/nginx.ts';
+import { HTTP_ROUTE_FILE } from '../lib/stack/local.ts';
+
+// End-to-end: `npm run local` as a user runs it, as a child process, with
+// real redis-server, FerretDB, both routes and nginx.
+
+const Local = suite('local stack');
+const dir = mkdtempSync(join(tmpdir(), 'notas-local-'));
+
+Local.after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface RunOutput {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Lists the pids whose environment contains this run's marker, the stack's children included. */
+function processesMarked(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`NOTAS_TEST_RUN=${marker}`)) pids.push(Number(entry));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return pids;
+}
+
+function runLocal(args: string[], marker: string, options: { until?: string; signal?: NodeJS.Signals } = {}): Promise<RunOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts', ...args], {
+      env: { ...process.env, NOTAS_TEST_RUN: marker, MONGO_URL: '', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      if (options.until !== undefined && !signalled && stderr.includes(options.until)) {
+        signalled = true;
+        child.kill(options.signal ?? 'SIGINT');
+      }
+    });
+
+    // Bounded: a stack that never stops fails the test instead of hanging it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`local.ts did not end within 240 s; stderr:\n${stderr.slice(-2000)}`));
+    }, 240_000);
+    child.once('exit', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+interface LocalJson {
+  summary: {
+    total: { requests: number; failures: number };
+    routes: Array<{ route: string; requests: number }>;
+    unexpected: number;
+    invalid: { sent: number; rejected: number; accepted: number };
+  };
+  invalidRejected: number;
+  unexpected: number;
+  reconciliation: { ok: boolean; checks: Array<{ name: string; ok: boolean; detail: string }>; counts: { acknowledged: number; documentsInRun: number } };
+}
+
+function share(json: LocalJson, route: string): number {
+  const answered = json.summary.routes.filter((row) => row.route === 'grpc' || row.route === 'cache');
+  const total = answered.reduce((sum, row) => sum + row.requests, 0);
+  return (answered.find((row) => row.route === route)?.requests ?? 0) / total;
+}
+
+Local('weights come from the HTTPRoute', () => {
+  const weights = readRouteWeights(HTTP_ROUTE_FILE);
+  assert.is(weights.get('grpc'), 50);
+  assert.is(weights.get('cache'), 50);
+
+  const config = renderNginxConfig('/tmp/x', 8080, [
+    { ruta: 'grpc', address: '127.0.0.1:1', weight: weights.get('grpc') ?? 0 },
+    { ruta: 'cache', address: '127.0.0.1:2', weight: weights.get('cache') ?? 0 },
+  ]);
+  assert.match(config, 'server 127.0.0.1:1 weight=50 max_fails=0;');
+  assert.match(config, 'server 127.0.0.1:2 weight=50 max_fails=0;');
+  assert.match(config, 'proxy_next_upstream off;');
+});
+
+Local('5,000 requests split and reconcile', async () => {
+  const marker = randomUUID();
+  const json = join(dir, 'run.json');
+  const result = await runLocal(['--requests', '5000', '--users', '32', '--dir', join(dir, 'run'), '--port', String(await freePortNumber()), '--json', json], marker);
+
+  assert.is(result.status, 0, `exit ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr.slice(-2000)}`);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as LocalJson;
+
+  assert.is(report.summary.total.requests, 5000);
+  assert.is(report.unexpected, 0);
+  assert.is(report.summary.total.failures, 0);
+  const grpcShare = share(report, 'grpc');
+  assert.ok(grpcShare >= 0.45, `grpc share ${grpcShare} below 45%`);
+  assert.ok(grpcShare <= 0.55, `grpc share ${grpcShare} above 55%`);
+  const cacheShare = share(report, 'cache');
+  assert.ok(cacheShare >= 0.45, `cache share ${cacheShare} below 45%`);
+  assert.ok(cacheShare <= 0.55, `cache share ${cacheShare} above 55%`);
+
+  assert.ok(report.reconciliation.ok, JSON.stringify(report.reconciliation.checks.filter((check) => !check.ok)));
+  assert.is(report.reconciliation.counts.acknowledged, 5000);
+  assert.is(report.reconciliation.counts.documentsInRun, 5000);
+  assert.match(result.stdout, 'reconciliation: exact');
+
+  assert.equal(processesMarked(marker), [], 'processes left behind after a normal end');
+});
+
+Local('invalid records get 400 and are not stored', async () => {
+  const marker = randomUUID();
+  const json = join(dir, 'invalid.json');
+  const result = await runLocal(['--requests', '5000', '--users', '32', '--invalid-ratio', '0.1', '--dir', join(dir, 'invalid'), '--port', String(await freePortNumber()), '--json', json], marker);
+
+  assert.is(result.status, 0, `exit ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr.slice(-2000)}`);
+  const report = JSON.parse(readFileSync(json, 'utf8')) as LocalJson;
+
+  assert.ok(report.summary.invalid.sent > 300, `only ${report.summary.invalid.sent} invalid records sent`);
+  assert.is(report.summary.invalid.rejected, report.summary.invalid.sent);
+  assert.is(report.summary.invalid.accepted, 0);
+  assert.is(report.unexpected, 0);
+
+  // Only the valid records were stored: documents equal acknowledgements.
+  const valid = 5000 - report.summary.invalid.sent;
+  assert.is(report.reconciliation.counts.acknowledged, valid);
+  assert.is(report.reconciliation.counts.documentsInRun, valid);
+  assert.ok(report.reconciliation.ok);
+  assert.equal(processesMarked(marker), []);
+});
+
+Local('Ctrl-C stops every process', async () => {
+  const marker = randomUUID();
+  const stateFile = join(dir, 'state.json');
+  const result = await runLocal(['--no-load', '--keep', '--state-file', stateFile, '--dir', join(dir, 'keep'), '--port', String(await freePortNumber())], marker, { until: 'Ctrl-C stops it', signal: 'SIGINT' });
+
+  assert.is(result.status, 0, result.stderr.slice(-2000));
+  const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  assert.match(state.ingress, /^http:\/\/127\.0\.0\.1:\d+\/notas$/);
+  assert.match(state.routes.grpc, /^http:\/\/127\.0\.0\.1:\d+\/notas$/);
+  assert.match(state.routes.cache, /^http:\/\/127\.0\.0\.1:\d+\/notas$/);
+  assert.match(state.grpcServer, /^127\.0\.0\.1:\d+$/);
+  assert.match(state.mongoUrl, /^mongodb:\/\/127\.0\.0\.1:\d+/);
+  assert.match(state.redisUrl, /^redis:\/\/127\.0\.0\.1:\d+/);
+  assert.equal(processesMarked(marker), [], 'processes left behind after Ctrl-C');
+});
+
+Local('taken port fails start and cleans up', async () => {
+  const marker = randomUUID();
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+
+  try {
+    const result = await runLocal(['--requests', '10', '--dir', join(dir, 'clash'), '--port', String(port)], marker);
+    assert.is(result.status, 1);
+    assert.match(result.stderr, 'nginx exited before it was ready');
+    assert.match(result.stderr, 'Address already in use');
+    assert.equal(processesMarked(marker), [], 'processes left behind after a failed start');
+  } finally {
+    blocker.close();
+  }
+});
+
+Local('bad option exits 2', () => {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/local.ts', '--users', 'many'], { encoding: 'utf8' });
+  assert.is(result.status, 2);
+  assert.match(result.stderr, 'invalid --users "many": expected an integer from 1 to 10000');
+});
+
+function freePortNumber(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+Local.run();
