@@ -125,8 +125,8 @@ export function parseOptions(argv) {
     },
   });
 
-  const ingressUrl = new URL(args['ingress-url']);
-  if (ingressUrl.protocol !== 'http:' && ingressUrl.protocol !== 'https:') {
+  const ingressUrl = URL.parse(args['ingress-url']);
+  if (ingressUrl === null || (ingressUrl.protocol !== 'http:' && ingressUrl.protocol !== 'https:')) {
     throw new BootstrapError(`invalid --ingress-url "${args['ingress-url']}": expected an http:// or https:// URL`);
   }
 
@@ -485,7 +485,7 @@ async function main() {
   try {
     options = parseOptions(scriptArguments(process.argv, fileURLToPath(import.meta.url)));
   } catch (error) {
-    if (!(error instanceof BootstrapError || error instanceof TypeError)) throw error;
+    if (!(error instanceof BootstrapError)) throw error;
     console.error(chalk.red(`bootstrap: ${error.message}`));
     process.exit(2);
   }

@@ -209,6 +209,13 @@ Bootstrap('unknown option fails', async () => {
   assert.equal(failed.log, []);
 });
 
+Bootstrap('invalid ingress url fails', async () => {
+  const failed = await stubs.run(['--ingress-url', 'localhost:8080']);
+  assert.is(failed.code, 2);
+  assert.match(failed.stderr, /bootstrap: invalid --ingress-url "localhost:8080": expected an http:\/\/ or https:\/\/ URL/);
+  assert.equal(failed.log, []);
+});
+
 Bootstrap.run();
 
 const Prerequisites = suite('bootstrap prerequisites');
