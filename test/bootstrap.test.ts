@@ -282,3 +282,41 @@ Prerequisites('missing tilt only warns', async () => {
 });
 
 Prerequisites.run();
+
+const Teardown = suite('teardown');
+let teardownStubs: StubBin;
+
+Teardown.before(() => {
+  teardownStubs = new StubBin();
+});
+
+Teardown.after(() => {
+  teardownStubs.remove();
+});
+
+Teardown('deletes cluster and registry', async () => {
+  const run = await teardownStubs.run([], {}, 'scripts/teardown.mjs');
+  assert.is(run.code, 0, run.stderr);
+  assert.equal(run.log, ['ctlptl delete -f k8s/cluster.yaml --ignore-not-found']);
+  assert.match(run.stdout, /cluster kind-notas and registry ctlptl-registry deleted/);
+});
+
+Teardown('dry run deletes nothing', async () => {
+  const run = await teardownStubs.run(['--dry-run'], {}, 'scripts/teardown.mjs');
+  assert.is(run.code, 0, run.stderr);
+  assert.equal(run.log, []);
+  assert.match(run.stdout, /\+ ctlptl delete -f k8s\/cluster\.yaml --ignore-not-found/);
+});
+
+Teardown('missing ctlptl fails', async () => {
+  const withoutCtlptl = new StubBin(STUB_NAMES.filter((name) => name !== 'ctlptl'));
+  try {
+    const run = await withoutCtlptl.run([], {}, 'scripts/teardown.mjs');
+    assert.is(run.code, 1);
+    assert.match(run.stderr, /teardown: ctlptl not found on PATH; install: go install github\.com\/tilt-dev\/ctlptl\/cmd\/ctlptl@v0\.8\.43/);
+  } finally {
+    withoutCtlptl.remove();
+  }
+});
+
+Teardown.run();

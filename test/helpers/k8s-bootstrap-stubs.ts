@@ -76,15 +76,15 @@ export class StubBin {
     symlinkSync(process.execPath, join(this.bin, 'node'));
   }
 
-  /** Runs scripts/bootstrap.mjs with these stubs and returns its output and the logs. */
-  run(args: string[], env: Record<string, string> = {}): Promise<StubRun> {
+  /** Runs a script (default scripts/bootstrap.mjs) with these stubs and returns its output and the logs. */
+  run(args: string[], env: Record<string, string> = {}, script = 'scripts/bootstrap.mjs'): Promise<StubRun> {
     rmSync(this.logFile, { force: true });
     rmSync(`${this.logFile}.stdin`, { force: true });
 
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        [join(ROOT, 'scripts/bootstrap.mjs'), ...args],
+        [join(ROOT, script), ...args],
         {
           cwd: ROOT,
           timeout: 60_000,
