@@ -154,7 +154,10 @@ deploymentSuite('runs hardened and meshed', () => {
   assert.is(securityContext.readOnlyRootFilesystem, true);
   assert.is(securityContext.allowPrivilegeEscalation, false);
   assert.equal(securityContext.capabilities.drop, ['ALL']);
-  assert.ok(container().resources.requests.cpu && container().resources.limits.memory, 'requests and limits');
+  for (const kind of ['requests', 'limits']) {
+    assert.ok(container().resources[kind].cpu, `${kind}.cpu missing`);
+    assert.ok(container().resources[kind].memory, `${kind}.memory missing`);
+  }
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
     assert.is(container()[probe].httpGet.path, '/api/health', probe);
   }

@@ -109,11 +109,11 @@ export async function runRedisTarget(client: RedisClient, panel: PanelJson, targ
       return { Value: [pluginValue(String(value))] };
     }
     case 'hgetall': {
-      const flat = (await client.sendCommand(['HGETALL', target.keyName])) as string[];
-      if (flat.length === 0) throw new EmptyPanelError(panel, target.refId);
-      const frame: Frame = {};
-      for (let index = 0; index < flat.length; index += 2) frame[String(flat[index])] = [pluginValue(String(flat[index + 1]))];
-      return frame;
+      // node-redis 6 maps the RESP2 field/value array to an object.
+      const reply = (await client.sendCommand(['HGETALL', target.keyName])) as Record<string, string>;
+      const fields = Object.entries(reply);
+      if (fields.length === 0) throw new EmptyPanelError(panel, target.refId);
+      return Object.fromEntries(fields.map(([name, value]) => [name, [pluginValue(String(value))]]));
     }
     case 'xrevrange': {
       const args = ['XREVRANGE', target.keyName, target.end ?? '+', target.start ?? '-'];
@@ -136,12 +136,12 @@ export async function runRedisTarget(client: RedisClient, panel: PanelJson, targ
   }
 }
 
-/** The `Field` | value rows that `hashToRows` makes of a one-row hash frame. */
+/** Returns the `Field` | value rows that `hashToRows` makes of a one-row hash frame. */
 export function hashRows(frame: Frame): Map<string, number> {
   return new Map(Object.entries(frame).map(([name, values]) => [name, values[0] as number]));
 }
 
-/** `_id` → value rows of a group query (one accumulator per $group). */
+/** Returns the `_id` → value rows of a group query (one accumulator per $group). */
 export function groupRows(frame: Frame, accumulator: string): Map<string, number> {
   const keys = frame._id ?? [];
   const values = frame[accumulator] ?? [];

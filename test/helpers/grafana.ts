@@ -1,7 +1,6 @@
 /**
  * Reads the committed Grafana files (provisioning YAML, dashboard JSON and
- * the Grafana manifest) for the grafana tests, and replays panel queries the
- * way the datasource plugins send them.
+ * the Grafana manifest) for the grafana tests.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -45,7 +44,7 @@ export function readYaml<T = any>(...path: string[]): T {
   return parse(readText(...path)) as T;
 }
 
-/** Every document of a multi-document YAML file. */
+/** Parses every document of a multi-document YAML file. */
 export function readYamlDocuments(...path: string[]): any[] {
   return parseAllDocuments(readText(...path)).map((document) => document.toJS());
 }
@@ -72,7 +71,7 @@ export function panelByTitle(dashboard: DashboardJson, title: string): PanelJson
   return panel;
 }
 
-/** The current value of each dashboard variable, as Grafana substitutes it on load. */
+/** Returns the current value of each dashboard variable, as Grafana substitutes it on load. */
 export function variableValues(dashboard: DashboardJson): Record<string, string> {
   const values: Record<string, string> = {};
   for (const variable of dashboard.templating?.list ?? []) {
