@@ -166,6 +166,7 @@ Cli('bad options stop with exit 2', async () => {
     [['--rate', '100', '--users', '5'], 'error: --rate selects the open model; --users, --spawn-rate and --wait apply to the closed model only'],
     [['--ramp', '5s'], 'error: --ramp applies to the open model: give --rate too'],
     [['--verify'], 'error: --verify needs --mongo-url and --redis-url, or a --state-file that contains them'],
+    [['--transport', 'curl'], 'error: invalid --transport "curl": expected net or undici'],
     [['--colour'], "error: Unknown option '--colour'"],
   ];
   for (const [args, message] of cases) {
@@ -219,7 +220,7 @@ Cli('plain progress and ctrl-c report', async () => {
 Cli('help lists every option', async () => {
   const run = await load(['--help']);
   assert.is(run.code, 0);
-  for (const option of ['--url', '--pool', '--users', '--spawn-rate', '--wait', '--rate', '--ramp', '--connections', '--duration', '--requests', '--timeout', '--max-failure-ratio', '--p95-max', '--p99-max', '--expect-split', '--verify', '--mongo-url', '--mongo-db', '--redis-url', '--state-file', '--csv', '--json', '--html', '--acks', '--interval', '--quiet', '--run-id']) {
+  for (const option of ['--url', '--pool', '--transport', '--users', '--spawn-rate', '--wait', '--rate', '--ramp', '--connections', '--duration', '--requests', '--timeout', '--max-failure-ratio', '--p95-max', '--p99-max', '--expect-split', '--verify', '--mongo-url', '--mongo-db', '--redis-url', '--state-file', '--csv', '--json', '--html', '--acks', '--interval', '--quiet', '--run-id']) {
     assert.match(run.stdout, option);
   }
 });

@@ -4,7 +4,9 @@ import * as hdr from 'hdr-histogram-js';
 export const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100] as const;
 
 // Microseconds from 1 µs to one hour at 3 significant digits: a 0.1% error
-// bound at any latency, in about 100 KB per histogram with packed buckets.
+// bound at any latency. Int32 buckets take about 94 KB per histogram; the
+// packed variant is smaller but its index lookups cost a tenth of the
+// client's CPU at high request rates.
 const LOWEST_US = 1;
 const HIGHEST_US = 3_600_000_000;
 const SIGNIFICANT_DIGITS = 3;
@@ -33,7 +35,7 @@ export class LatencyHistogram {
 
   constructor() {
     this.hdr = hdr.build({
-      bitBucketSize: 'packed',
+      bitBucketSize: 32,
       lowestDiscernibleValue: LOWEST_US,
       highestTrackableValue: HIGHEST_US,
       numberOfSignificantValueDigits: SIGNIFICANT_DIGITS,

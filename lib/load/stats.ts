@@ -76,6 +76,9 @@ export class RouteStats {
   // Closed intervals, newest last, for the sliding windows.
   readonly recent: Array<{ histogram: LatencyHistogram; requests: number; failures: number }> = [];
 
+  // Reused every second to merge the percentile window without allocating.
+  readonly windowScratch = new LatencyHistogram();
+
   constructor(name: string) {
     this.name = name;
   }
@@ -120,7 +123,8 @@ export class RouteStats {
     const windowRequests = rateWindow.reduce((sum, item) => sum + item.requests, 0);
     const windowFailures = rateWindow.reduce((sum, item) => sum + item.failures, 0);
 
-    const merged = new LatencyHistogram();
+    const merged = this.windowScratch;
+    merged.reset();
     for (const item of this.recent) merged.add(item.histogram);
 
     return {

@@ -19,6 +19,13 @@ export interface Outcome {
 
 export type OutcomeListener = (outcome: Outcome) => void;
 
+/** What the runner needs from an HTTP client. */
+export interface LoadTransport {
+  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, listener: OutcomeListener): void;
+  /** Aborts every request in flight, each reporting an error outcome, and closes the connections. */
+  destroy(): Promise<void>;
+}
+
 export interface TransportOptions {
   connections: number;
   /** Time to wait for response headers, and between body chunks, in ms. */
@@ -89,8 +96,8 @@ class RequestHandler {
   }
 }
 
-/** Sends pool records as `POST` requests over a keep-alive connection pool. */
-export class Transport {
+/** Sends pool records as `POST` requests over undici's keep-alive connection pool. */
+export class UndiciTransport implements LoadTransport {
   readonly pool: Pool;
   readonly path: string;
   readonly timeoutMs: number;
