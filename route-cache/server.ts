@@ -51,10 +51,11 @@ export async function startRouteCache(config: RouteCacheConfig, logger: Logger):
   // waits only up to the timeout; commands fail fast with 503 meanwhile.
   const connecting = redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis connect failed'));
   await Promise.race([connecting, delay(config.redisTimeoutMs)]);
-  const indexes = await ensureIndexesOrRetry(mongo.collection, logger);
+  const indexes = await ensureIndexesOrRetry(mongo, logger);
 
   const storeInMongo = async (document: Parameters<typeof insertOrFind>[1], log: Logger): Promise<InsertResult> => {
     try {
+      await mongo.connect();
       return await insertOrFind(mongo.collection, document);
     } catch (error) {
       if (!isMongoUnavailable(error)) throw error;

@@ -81,7 +81,9 @@ export async function startGrpcServer(config: GrpcServerConfig, logger: Logger):
     }
 
     const document = buildDocument(validation.record, { ruta: 'grpc', id: key === '' ? undefined : key, passingGrade: config.passingGrade });
-    insertOrFind(mongo.collection, document)
+    mongo
+      .connect()
+      .then(() => insertOrFind(mongo.collection, document))
       .then((result) => {
         log.info({ id: result.document._id, duplicate: result.duplicate }, result.duplicate ? 'duplicate record' : 'record stored');
         callback(null, { id: result.document._id, duplicate: result.duplicate });
@@ -105,7 +107,7 @@ export async function startGrpcServer(config: GrpcServerConfig, logger: Logger):
   server.addService(proto.notas.v1.NotasService.service, { Registrar: registrar } satisfies NotasServiceHandlers);
   health.addToServer(server);
 
-  const indexes = await ensureIndexesOrRetry(mongo.collection, logger);
+  const indexes = await ensureIndexesOrRetry(mongo, logger);
   const monitor = startHealthMonitor(mongo.ping, setServing);
 
   const boundPort = await bind(server, config.host, config.grpcPort);

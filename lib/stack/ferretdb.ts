@@ -24,8 +24,8 @@ export interface FerretDBInstance {
   url: string;
   port: number;
   logFile: string;
-  /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
+  /** Stops the server: SIGTERM, then SIGKILL after `timeoutMs` (default 5000; 0 kills at once, like a crash). */
+  stop(timeoutMs?: number): Promise<void>;
   /** Starts the server again on the same port and data, for recovery tests. */
   restart(): Promise<void>;
 }
@@ -70,8 +70,8 @@ export async function startFerretDB(options: StartFerretDBOptions): Promise<Ferr
     url,
     port,
     logFile,
-    async stop() {
-      await current?.stop();
+    async stop(timeoutMs?: number) {
+      await current?.stop(timeoutMs);
       current = undefined;
     },
     async restart() {

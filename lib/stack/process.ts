@@ -50,8 +50,8 @@ export interface ManagedProcess<T> {
   exited: Promise<ExitStatus>;
   /** Returns the last `lines` lines of output (default 30). */
   tail(lines?: number): string;
-  /** Sends SIGTERM to the process group, then SIGKILL after `stopTimeoutMs`. */
-  stop(): Promise<ExitStatus>;
+  /** Sends SIGTERM to the process group, then SIGKILL after `timeoutMs` (default `stopTimeoutMs`; 0 simulates a crash). */
+  stop(timeoutMs?: number): Promise<ExitStatus>;
 }
 
 /** Error for a process that exited or timed out before it was ready; `message` ends with its log tail. */
@@ -117,7 +117,7 @@ export async function startProcess<T = true>(options: StartProcessOptions<T>): P
     ready: readyValue,
     exited,
     tail,
-    stop: () => stopGroup(child, exited, stopTimeoutMs),
+    stop: (timeoutMs = stopTimeoutMs) => stopGroup(child, exited, timeoutMs),
   };
   return managed;
 }
@@ -195,6 +195,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 async function stopGroup(child: ChildProcess, exited: Promise<ExitStatus>, stopTimeoutMs: number): Promise<ExitStatus> {
   if (child.exitCode !== null || child.signalCode !== null) {
     // The leader is gone but a grandchild may still hold the group.
+    signalGroup(child, 'SIGKILL');
+    return exited;
+  }
+
+  if (stopTimeoutMs <= 0) {
     signalGroup(child, 'SIGKILL');
     return exited;
   }

@@ -23,8 +23,8 @@ export interface RedisInstance {
   url: string;
   port: number;
   logFile: string;
-  /** Stops the server: SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
+  /** Stops the server: SIGTERM, then SIGKILL after `timeoutMs` (default 5000; 0 kills at once, like a crash). */
+  stop(timeoutMs?: number): Promise<void>;
   /** Starts the server again on the same port, for recovery tests. */
   restart(): Promise<void>;
 }
@@ -79,8 +79,8 @@ export async function startRedis(options: StartRedisOptions): Promise<RedisInsta
     url: `redis://127.0.0.1:${port}`,
     port,
     logFile,
-    async stop() {
-      await current?.stop();
+    async stop(timeoutMs?: number) {
+      await current?.stop(timeoutMs);
       current = undefined;
     },
     async restart() {

@@ -116,6 +116,11 @@ export interface MongoStore {
   client: MongoClient;
   db: Db;
   collection: Collection<NotaDocument>;
+  /**
+   * Connects, or reconnects after a failed attempt; a no-op while connected.
+   * Call it before each operation on `collection`.
+   */
+  connect(): Promise<void>;
   /** Resolves when the server answers a ping within the timeout. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -139,14 +144,29 @@ export function createMongoStore(options: MongoConnectionOptions): MongoStore {
   });
   const db = client.db(options.db);
 
+  // NOTE: with mongodb 7.9.1, once an implicit connect on the first
+  // operation fails, every later operation fails with MongoTopologyClosedError;
+  // an explicit connect() starts over, so each operation goes through it.
+  let closed = false;
+  const connect = async () => {
+    // A late health check or index retry must not reopen a closed client.
+    if (closed) throw new Error('mongodb client is closed');
+    await client.connect();
+  };
+
   return {
     client,
     db,
     collection: db.collection<NotaDocument>(MONGO_COLLECTION),
+    connect,
     async ping() {
+      await connect();
       await db.command({ ping: 1 });
     },
-    close: () => client.close(),
+    async close() {
+      closed = true;
+      await client.close();
+    },
   };
 }
 
@@ -172,7 +192,7 @@ export function isMongoUnavailable(error: unknown): boolean {
  * Resolves after the first attempt; `stop()` ends the retries.
  */
 export async function ensureIndexesOrRetry(
-  collection: Collection<NotaDocument>,
+  store: MongoStore,
   log: { info(fields: object, message: string): void; warn(fields: object, message: string): void },
   retryMs = 2_000,
 ): Promise<{ stop(): void }> {
@@ -181,7 +201,8 @@ export async function ensureIndexesOrRetry(
 
   const attempt = async (): Promise<void> => {
     try {
-      const indexes = await ensureIndexes(collection);
+      await store.connect();
+      const indexes = await ensureIndexes(store.collection);
       log.info({ indexes }, 'indexes ready');
     } catch (error) {
       log.warn({ err: error, retryMs }, 'index creation failed, retrying');
