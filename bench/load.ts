@@ -5,7 +5,7 @@
  * requests per second of client CPU time (user + system, whole process,
  * start-up included), so a machine with spare cores cannot flatter anyone.
  *
- *   npm run bench:load -- --duration 15s --connections 64
+ *   npm run bench:load -- --duration 30s --connections 64
  *
  * Needs nginx, wrk, python3 with venv, and the PyPI registry for Locust on
  * the first run (installed into .tmp/bench/locust-venv).
@@ -26,7 +26,7 @@ const POOL_SIZE = 1000;
 
 const HELP = `Usage: npm run bench:load -- [options]
 
-  --duration DURATION   run length per tool (default 15s)
+  --duration DURATION   run length per tool (default 30s)
   --connections N       concurrent connections or users per tool (default 64)
   --only LIST           comma-separated subset of load.ts,locust,wrk
   -h, --help            show this help
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const durationMs = parseDuration(values.duration ?? '15s');
+  const durationMs = parseDuration(values.duration ?? '30s');
   const connections = Number(values.connections ?? 64);
   if (durationMs === undefined || durationMs < 1000 || !Number.isInteger(connections) || connections < 1) {
     throw new Error('expected --duration of at least 1s and --connections of at least 1');

@@ -15,7 +15,7 @@ import {
 } from './summary.ts';
 import { DEFAULT_THRESHOLDS, evaluateThresholds, type Thresholds } from './thresholds.ts';
 import { NetTransport } from './transport-net.ts';
-import { classifyError, UndiciTransport, type LoadTransport, type Outcome } from './transport.ts';
+import { classifyError, type LoadTransport, type Outcome } from './transport.ts';
 
 /** A 2xx answer: the id the route returned for the idempotency key. */
 export interface Acknowledgement {
@@ -126,6 +126,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (pool.length === 0) throw new Error('pool contains no records');
 
   const run = new LoadRun(options, pool);
+  await run.openTransport();
   return run.execute();
 }
 
@@ -135,7 +136,7 @@ class LoadRun {
   readonly url: URL;
   readonly model: 'closed' | 'open';
   readonly runId: string;
-  readonly transport: LoadTransport;
+  transport!: LoadTransport;
   readonly transportName: 'net' | 'undici';
   readonly collector = new StatsCollector();
   readonly monitor = new SelfMonitor();
@@ -175,10 +176,19 @@ class LoadRun {
     this.targetUsers = options.users ?? DEFAULTS.users;
 
     this.connections = options.connections ?? (this.model === 'closed' ? this.targetUsers : DEFAULTS.openConnections);
-    const transportOptions = { connections: this.connections, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs };
     this.transportName = options.transport ?? (this.url.protocol === 'http:' ? 'net' : 'undici');
     if (this.transportName === 'net' && this.url.protocol !== 'http:') throw new Error(`the net transport supports http: only; use transport undici for ${this.url.protocol}`);
-    this.transport = this.transportName === 'net' ? new NetTransport(this.url, transportOptions) : new UndiciTransport(this.url, transportOptions);
+  }
+
+  async openTransport(): Promise<void> {
+    const transportOptions = { connections: this.connections, timeoutMs: this.options.timeoutMs ?? DEFAULTS.timeoutMs };
+    if (this.transportName === 'net') {
+      this.transport = new NetTransport(this.url, transportOptions);
+      return;
+    }
+    // Loaded on demand: undici's modules add a tenth of a second of start-up CPU.
+    const { UndiciTransport } = await import('./transport-undici.ts');
+    this.transport = new UndiciTransport(this.url, transportOptions);
   }
 
   async execute(): Promise<LoadResult> {
