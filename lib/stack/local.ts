@@ -28,8 +28,6 @@ export interface LocalStackOptions {
   mongoUrl?: string;
   /** Use this Redis instead of starting redis-server. */
   redisUrl?: string;
-  /** LOG_LEVEL of the route processes (default info). */
-  logLevel?: string;
   /** Called with one line per started component, for progress output. */
   onProgress?: (line: string) => void;
 }
@@ -136,7 +134,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       })(),
     ]);
 
-    const common = { MONGO_URL: mongoUrl, REDIS_URL: redisUrl, LOG_LEVEL: options.logLevel ?? 'info' };
+    // info, not lower: readiness is read from the services' "listening" line.
+    const common = { MONGO_URL: mongoUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'info' };
 
     const writer = await startService('route-grpc-server', 'route-grpc/server.ts', { ...common, GRPC_PORT: '0' }, dir);
     stoppers.push(async () => void (await writer.stop()));
