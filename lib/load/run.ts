@@ -327,7 +327,7 @@ class LoadRun {
     const now = performance.now();
     const latencyUs = (now - startMs) * 1000;
     const failure = this.judge(entry, key, outcome);
-    const sample = () => sampleOf(outcome);
+    const sample = failure === null ? noSample : () => sampleOf(outcome);
     this.collector.record(outcome.route, latencyUs, failure, outcome.bytes, sample, this.startWallMs + (now - this.startMs));
   }
 
@@ -479,6 +479,8 @@ export function scheduledTime(n: number, rate: number, rampMs: number): number {
   if (n <= rampRequests) return Math.sqrt((2 * n * rampMs) / perMs);
   return rampMs + (n - rampRequests) / perMs;
 }
+
+const noSample = () => '';
 
 function sampleOf(outcome: Outcome): string {
   const text = outcome.error !== null ? outcome.error.message : (outcome.body ?? '');

@@ -308,7 +308,10 @@ class NetConnection {
       let end = lower.indexOf('\r\n', start);
       if (end < 0) end = lower.length;
       const colon = lower.indexOf(':', start);
-      if (colon > start && colon < end) {
+      // Only names of these lengths can matter; the rest are skipped unsliced.
+      const nameLength = colon - start;
+      const wanted = nameLength === 6 || nameLength === 10 || nameLength === 14 || nameLength === 17;
+      if (wanted && colon < end) {
         const name = lower.slice(start, colon);
         if (name === 'content-length') length = Number(lower.slice(colon + 1, end).trim());
         else if (name === 'transfer-encoding') chunked = lower.slice(colon + 1, end).includes('chunked');
