@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { checkHealth, createHealthClient, NOTAS_SERVICE_NAME } from '../lib/grpc.ts';
 import { startProcess, type ManagedProcess } from '../lib/stack/process.ts';
 import { REDIS_KEYS } from '../lib/store/names.ts';
-import { counter, request, startDatabases, uniqueKey, VALID, waitFor, type Databases } from './helpers/routes.ts';
+import { counter, postNota, request, startDatabases, uniqueKey, VALID, waitFor, type Databases } from './helpers/routes.ts';
 
 const Process = suite('routes process');
 let databases: Databases;
@@ -33,11 +33,14 @@ function listeningLine(line: string): Listening | undefined {
   return typeof parsed.port === 'number' ? parsed : undefined;
 }
 
-async function startEntry(name: string, file: string, env: Record<string, string> = {}) {
+// The deno npm package ships the binary; npm links it here.
+const DENO = join('node_modules', '.bin', 'deno');
+
+async function startEntry(name: string, file: string, env: Record<string, string> = {}, runtime: 'node' | 'deno' = 'node') {
   const child = await startProcess<Listening>({
     name,
-    command: process.execPath,
-    args: ['--import', 'tsx', file],
+    command: runtime === 'node' ? process.execPath : DENO,
+    args: runtime === 'node' ? ['--import', 'tsx', file] : ['run', '--allow-all', file],
     env: { ...process.env, ...databases.env, LOG_LEVEL: 'info', ...env },
     logFile: join(databases.dir, `${name}.log`),
     ready: (line, stream) => (stream === 'stdout' ? listeningLine(line) : undefined),
@@ -128,6 +131,29 @@ Process('sigterm drains in-flight request', async () => {
 
   assert.is(await databases.collection.countDocuments({ _id: key }), 1);
   assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 1);
+});
+
+Process('entries run under deno', async () => {
+  await databases.reset();
+  const writer = await startEntry('writer-deno', 'route-grpc/server.ts', {}, 'deno');
+  const routes = {
+    grpc: await startEntry('grpc-deno', 'route-grpc/client.ts', { GRPC_TARGET: writer.ready.target ?? '' }, 'deno'),
+    cache: await startEntry('cache-deno', 'route-cache/server.ts', {}, 'deno'),
+  };
+
+  for (const [ruta, child] of Object.entries(routes)) {
+    const key = uniqueKey(`deno-${ruta}`);
+    const answer = await postNota(child.ready.url ?? '', VALID, { key });
+    assert.is(answer.status, 201, `${ruta}: ${answer.text}`);
+    assert.equal(answer.body, { id: key, ruta });
+    assert.is((await databases.collection.findOne({ _id: key }))?.ruta, ruta);
+  }
+  assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 1);
+
+  for (const child of [routes.grpc, routes.cache, writer]) {
+    const status = await child.stop();
+    assert.is(status.code, 0, `${child.name} exit; log:\n${child.tail()}`);
+  }
 });
 
 Process.run();
