@@ -1,9 +1,9 @@
 /**
  * Compares the client cost of scripts/load.ts with Locust's FastHttpUser and
- * wrk: each drives the same nginx `return 201` endpoint on loopback for the
- * same time with the same number of connections, and the figure of merit is
+ * wrk. Each drives the same nginx `return 201` endpoint on loopback for the
+ * same time with the same number of connections. The figure of merit is
  * requests per second of client CPU time (user + system, whole process,
- * start-up included), so a machine with spare cores cannot flatter anyone.
+ * start-up included), so spare cores cannot flatter any tool.
  *
  *   npm run bench:load -- --duration 30s --connections 64
  *

@@ -104,13 +104,13 @@ Cli('p99 limit fails a slow run', async () => {
   assert.match(run.stdout, /FAIL {2}p99 \d+\.\d ms exceeds --p99-max 100 ms/);
 });
 
-Cli('invalid records answered 400 pass', async () => {
+Cli('invalid records rejected with 400 pass', async () => {
   const notas = await server();
   const marked = join(dir, 'marked.json');
   await writeFile(marked, JSON.stringify(poolRecords(9, 1)));
   const run = await load(['--url', notas.url, '--pool', marked, '-n', '100', '-q']);
   assert.is(run.code, 0, run.stdout);
-  assert.match(run.stdout, 'Invalid records (marked in the pool): 10 sent, 10 answered 400 as expected, 0 accepted with 2xx');
+  assert.match(run.stdout, 'Invalid records (marked in the pool): 10 sent, 10 rejected with 400 as expected, 0 accepted with 2xx');
   assert.match(run.stdout, 'Failures: none');
 });
 

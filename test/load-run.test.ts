@@ -41,7 +41,7 @@ Run('closed model acknowledges every 2xx', async () => {
   assert.ok(result.summary.thresholds.passed);
 });
 
-Run('invalid records answered 400 succeed', async () => {
+Run('invalid records rejected with 400 succeed', async () => {
   const notas = await server();
   const result = await runLoad({ url: notas.url, pool: entries(9, 1), users: 4, requests: 200 });
 
@@ -102,9 +102,9 @@ Run('signal stops with a report', async () => {
 });
 
 Run('open model shows a server stall', async () => {
-  // The server holds every answer for 1 s once, after 100 requests. An open
-  // model keeps sending on schedule, so about a third of 3 s at 200 req/s
-  // waits; latency counted from the scheduled time puts that in p99.
+  // The server delays every response for 1 s once, after 100 requests. An
+  // open model keeps sending on schedule, so about a third of 3 s at 200
+  // req/s waits, and latency counted from the scheduled time puts that in p99.
   const notas = await server({ stallAt: 100, stallMs: 1000 });
   const result = await runLoad({ url: notas.url, pool: entries(10), rate: 200, durationMs: 3000 });
 

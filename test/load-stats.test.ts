@@ -8,7 +8,7 @@ import { StatsCollector } from '../lib/load/stats.ts';
 import { summarizeRoute } from '../lib/load/summary.ts';
 import { evaluateThresholds } from '../lib/load/thresholds.ts';
 
-// 1 to 100 ms in 1 ms steps, plus one outlier of 1,234 ms: known answers.
+// 1 to 100 ms in 1 ms steps, plus one outlier of 1,234 ms, so every statistic has a known value.
 const SYNTHETIC_MS = [...Array.from({ length: 100 }, (_, i) => i + 1), 1234];
 
 function syntheticHistogram(): LatencyHistogram {

@@ -24,7 +24,7 @@ async function http(handler: RequestListener, setup: (server: Server) => void = 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notas`, connections: () => connections };
 }
 
-/** A raw TCP server that answers each request with `response`, written in pieces of `pieceSize` bytes. */
+/** Starts a raw TCP server that sends `response` to each request in pieces of `pieceSize` bytes. */
 async function raw(response: string, pieceSize: number): Promise<string> {
   const server = createNetServer((socket: Socket) => {
     let buffered = '';

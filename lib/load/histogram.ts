@@ -3,10 +3,10 @@ import * as hdr from 'hdr-histogram-js';
 /** Percentiles every report shows, in Locust's order. */
 export const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100] as const;
 
-// Microseconds from 1 µs to one hour at 3 significant digits: a 0.1% error
-// bound at any latency. Int32 buckets take about 94 KB per histogram; the
-// packed variant is smaller but its index lookups cost a tenth of the
-// client's CPU at high request rates.
+// Microseconds from 1 µs to one hour at 3 significant digits, which bounds
+// the error at 0.1% for any latency. Int32 buckets take about 94 KB per
+// histogram. The packed variant is smaller, but its index lookups cost a
+// tenth of the client's CPU at high request rates.
 const LOWEST_US = 1;
 const HIGHEST_US = 3_600_000_000;
 const SIGNIFICANT_DIGITS = 3;
@@ -72,9 +72,9 @@ export class LatencyHistogram {
   }
 
   /**
-   * Returns the latency in µs at `percentile` (0 to 100). HDR buckets answer
-   * with a bucket's upper edge, so the value is clamped to the exact min and
-   * max: p100 is the maximum itself and no percentile exceeds it.
+   * Returns the latency in µs at `percentile` (0 to 100). HDR lookups return
+   * a bucket's upper edge, so the value is clamped to the exact min and max.
+   * Thus p100 is the maximum itself and no percentile exceeds it.
    */
   percentileUs(percentile: number): number {
     if (this.count === 0) return 0;

@@ -11,7 +11,7 @@ export interface PoolEntry {
   index: number;
   /** The JSON body, marker removed, encoded once so sending copies no strings. */
   body: Buffer;
-  /** Why the record is invalid when the pool marks it so; such records expect a 400. */
+  /** Reason from the pool's invalid marker, or null; a marked record expects a 400. */
   invalid: string | null;
 }
 

@@ -7,7 +7,7 @@ import type { LoadSummary, RouteSummary } from './summary.ts';
 
 const BAR_WIDTH = 24;
 
-/** The final text report: totals per route, percentiles, failures, split, self-check, thresholds. */
+/** Formats the final text report: totals per route, percentiles, failures, split, self-check, thresholds. */
 export function formatReport(summary: LoadSummary): string {
   const sections = [
     headline(summary),
@@ -75,7 +75,7 @@ function failureHints(summary: LoadSummary): string[] {
 function invalidLine(summary: LoadSummary): string {
   const invalid = summary.invalid;
   if (invalid.sent === 0) return '';
-  return `Invalid records (marked in the pool): ${count(invalid.sent)} sent, ${count(invalid.rejected)} answered 400 as expected, ${count(invalid.accepted)} accepted with 2xx`;
+  return `Invalid records (marked in the pool): ${count(invalid.sent)} sent, ${count(invalid.rejected)} rejected with 400 as expected, ${count(invalid.accepted)} accepted with 2xx`;
 }
 
 function splitSection(summary: LoadSummary): string {
@@ -118,7 +118,7 @@ function clock(iso: string): string {
   return iso.slice(11, 19);
 }
 
-/** The live view's lines for a terminal: progress bar, a row per route, failures and split. */
+/** Formats the live view's lines for a terminal: progress bar, a row per route, failures and split. */
 export function formatLive(progress: Progress): string[] {
   const point = progress.point;
   const rows = [['', 'reqs', 'fails', 'req/s', 'p50', 'p95', 'p99 ms']];
@@ -136,7 +136,7 @@ export function formatLive(progress: Progress): string[] {
   ];
 }
 
-/** One plain line per interval for logs that are not a terminal. */
+/** Formats one plain progress line, printed per interval when stderr is not a terminal. */
 export function formatLiveLine(progress: Progress): string {
   const point = progress.point;
   const window = point.total.windowPercentilesMs;

@@ -17,7 +17,7 @@ import { DEFAULT_THRESHOLDS, evaluateThresholds, type Thresholds } from './thres
 import { NetTransport } from './transport-net.ts';
 import { classifyError, type LoadTransport, type Outcome } from './transport.ts';
 
-/** A 2xx answer: the id the route returned for the idempotency key. */
+/** A 2xx response: the id the route returned for the idempotency key. */
 export interface Acknowledgement {
   key: string;
   /** The response's `id`; the idempotency key when the body had none, because the routes store the key as `_id`. */
@@ -93,7 +93,7 @@ export interface LoadResult {
   summary: LoadSummary;
   acknowledged: Acknowledgement[];
   uncertain: UncertainRequest[];
-  /** Pool records marked invalid that were answered 400, as expected. */
+  /** Pool records marked invalid that received a 400, as expected. */
   invalidRejected: number;
   /** Failures of any kind: every one was unexpected. */
   unexpected: number;
@@ -172,7 +172,10 @@ class LoadRun {
     this.runId = options.runId ?? randomBytes(6).toString('hex');
     this.recordAcks = options.recordAcknowledgements ?? true;
     this.requestLimit = options.requests ?? null;
-    this.durationMs = options.durationMs === undefined ? (this.requestLimit === null ? DEFAULTS.durationMs : null) : options.durationMs;
+    // Without either limit the run would never end, so the default duration applies.
+    if (options.durationMs !== undefined) this.durationMs = options.durationMs;
+    else if (this.requestLimit === null) this.durationMs = DEFAULTS.durationMs;
+    else this.durationMs = null;
     this.targetUsers = options.users ?? DEFAULTS.users;
 
     this.connections = options.connections ?? (this.model === 'closed' ? this.targetUsers : DEFAULTS.openConnections);

@@ -77,8 +77,8 @@ export class SelfMonitor {
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const utilization = performance.eventLoopUtilization(performance.eventLoopUtilization(), this.eluStart).utilization;
 
-    // The histogram holds the time between samples in ns, so a punctual loop
-    // reads as the resolution itself; the delay is what exceeds it.
+    // The histogram records the time between samples in ns, so a punctual
+    // loop shows the resolution itself. The delay is what exceeds it.
     const lateMs = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
     const delayMs = this.delay.count === 0
       ? { p50: 0, p99: 0, max: 0 }

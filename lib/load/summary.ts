@@ -52,7 +52,7 @@ export interface LoadSummary {
   total: RouteSummary;
   routes: RouteSummary[];
   failures: FailureSummary[];
-  /** Pool records marked invalid: how many were sent, answered 400 (success), answered 2xx (failure). */
+  /** Pool records marked invalid: how many were sent, got a 400 (success), got a 2xx (failure). */
   invalid: { sent: number; rejected: number; accepted: number };
   /** Requests that failed unexpectedly (every failure counted in `total.failures`). */
   unexpected: number;

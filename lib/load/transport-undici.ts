@@ -11,10 +11,10 @@ const ROUTE_HEADER = 'x-ruta';
  * skips the stream and promise of `request()` and so costs about a quarter
  * less CPU per request.
  *
- * NOTE: uses the onConnect/onHeaders/onData/onComplete handler methods that
- * undici 7 marks deprecated in its types; they are the interface its HTTP/1.1
- * client calls directly (the newer methods are adapted onto them), and the
- * only one that reports when the request body was fully written.
+ * NOTE: uses the onConnect/onHeaders/onData/onComplete handler methods, which
+ * undici 7 marks deprecated in its types. Its HTTP/1.1 client calls them
+ * directly and adapts the newer methods onto them. They are also the only
+ * ones that report when the request body was fully written.
  */
 class RequestHandler {
   status = 0;

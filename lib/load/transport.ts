@@ -1,6 +1,6 @@
 import type { PoolEntry } from './pool.ts';
 
-/** How one request ended, as the transport reports it. */
+/** Result of one request, as the transport reports it. */
 export interface Outcome {
   /** HTTP status, or 0 when no response arrived. */
   status: number;
@@ -18,7 +18,7 @@ export interface Outcome {
 
 export type OutcomeListener = (outcome: Outcome) => void;
 
-/** What the runner needs from an HTTP client. */
+/** HTTP client interface the runner sends through. */
 export interface LoadTransport {
   send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, listener: OutcomeListener): void;
   /** Aborts every request in flight, each reporting an error outcome, and closes the connections. */
@@ -31,7 +31,7 @@ export interface TransportOptions {
   timeoutMs: number;
 }
 
-/** The failure kind of a transport error, and whether the server may have acted on the request. */
+/** Classifies a transport error into a failure kind, and tells whether the server may have acted on the request. */
 export function classifyError(error: Error, sent: boolean): { kind: string; uncertain: boolean } {
   const code = (error as { code?: string }).code ?? '';
 

@@ -3,12 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { validateRecord } from '../../lib/record.ts';
 
 export interface FakeNotasOptions {
-  /** Answer every Nth request with 503 (20 gives exactly 5%). */
+  /** Respond 503 to every Nth request (20 gives exactly 5%). */
   failEvery?: number;
-  /** When request number `stallAt` arrives, hold every answer for `stallMs`, once. */
+  /** When request number `stallAt` arrives, delay every response for `stallMs`, once. */
   stallAt?: number;
   stallMs?: number;
-  /** Never answer request number `hangAt`; the client must time out. */
+  /** Never respond to request number `hangAt`, so the client must time out. */
   hangAt?: number;
 }
 
@@ -20,9 +20,9 @@ export interface FakeNotas {
 }
 
 /**
- * A stand-in for the notas ingress on 127.0.0.1: validates records with the
- * shared validator, alternates `x-ruta` between grpc and cache so the split is
- * exactly 50/50, and answers like the routes do.
+ * Starts a stand-in for the notas ingress on 127.0.0.1. It validates records
+ * with the shared validator, alternates `x-ruta` between grpc and cache so the
+ * split is exactly 50/50, and responds like the routes do.
  */
 export async function startFakeNotas(options: FakeNotasOptions = {}): Promise<FakeNotas> {
   const keys: string[] = [];
@@ -30,7 +30,7 @@ export async function startFakeNotas(options: FakeNotasOptions = {}): Promise<Fa
   let received = 0;
   let stalledUntil = 0;
 
-  const answer = (request: IncomingMessage, response: ServerResponse, body: string, number: number) => {
+  const respond = (request: IncomingMessage, response: ServerResponse, body: string, number: number) => {
     const ruta = number % 2 === 0 ? 'grpc' : 'cache';
     const key = String(request.headers['idempotency-key'] ?? '');
     response.setHeader('x-ruta', ruta);
@@ -72,8 +72,8 @@ export async function startFakeNotas(options: FakeNotasOptions = {}): Promise<Fa
 
       const waitMs = stalledUntil - Date.now();
       const body = Buffer.concat(chunks).toString('utf8');
-      if (waitMs > 0) setTimeout(() => answer(request, response, body, number), waitMs);
-      else answer(request, response, body, number);
+      if (waitMs > 0) setTimeout(() => respond(request, response, body, number), waitMs);
+      else respond(request, response, body, number);
     });
   });
 
@@ -91,7 +91,7 @@ export async function startFakeNotas(options: FakeNotasOptions = {}): Promise<Fa
   };
 }
 
-/** A small valid pool, with `invalid` extra records marked invalid (wrong-case grade). */
+/** Builds a small valid pool, plus `invalid` records with nota 101 marked invalid. */
 export function poolRecords(valid: number, invalid = 0): Array<Record<string, unknown>> {
   const records: Array<Record<string, unknown>> = [];
   for (let i = 0; i < valid; i++) {
