@@ -16,9 +16,9 @@ export const NOTAS_PROTO_PATH = fileURLToPath(new URL('../proto/notas/v1/notas.p
 export const NOTAS_SERVICE_NAME = 'notas.v1.NotasService';
 
 /**
- * proto-loader options; they match the flags of `npm run gen:proto`, so the
- * objects have the shapes of lib/generated. `defaults: false` keeps a missing
- * optional field undefined, which is how the writer tells it from a zero.
+ * proto-loader options. They match the flags of `npm run gen:proto`, so the
+ * objects have the shapes of lib/generated. With `defaults: false` a missing
+ * optional field stays undefined, so the writer can reject it instead of reading a zero.
  */
 export const LOADER_OPTIONS: Options = { keepCase: true, longs: String, enums: String, defaults: false, oneofs: true };
 

@@ -70,9 +70,9 @@ for (const [index, [service, variable, value, accepted]] of badValues.entries())
 }
 
 Config('bind failure exits 1', async () => {
-  const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  const address = taken.address();
+  const occupied = createServer();
+  await new Promise<void>((resolve) => occupied.listen(0, '127.0.0.1', resolve));
+  const address = occupied.address();
   if (address === null || typeof address === 'string') return assert.unreachable('no address');
 
   try {
@@ -81,7 +81,7 @@ Config('bind failure exits 1', async () => {
     assert.match(result.stdout, `"msg":"start failed"`);
     assert.match(result.stdout, `listen on 127.0.0.1:${address.port} failed`);
   } finally {
-    await new Promise((resolve) => taken.close(resolve));
+    await new Promise((resolve) => occupied.close(resolve));
   }
 });
 

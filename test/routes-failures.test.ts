@@ -176,7 +176,7 @@ Failures('silent writer gives 504 at deadline', async () => {
     assert.is(answer.status, 504, answer.text);
     assert.is(answer.headers.get('x-ruta'), 'grpc');
     assert.is(answer.body.error.code, 'writer_timeout');
-    assert.is(answer.body.error.message, `writer did not answer within ${DEADLINE_MS} ms; retry with the same Idempotency-Key`);
+    assert.is(answer.body.error.message, `writer did not respond within ${DEADLINE_MS} ms; retry with the same Idempotency-Key`);
 
     const ready = await request(route.url, '/readyz');
     assert.is(ready.status, 503);

@@ -83,7 +83,7 @@ Process('http entries log port and stop', async () => {
   assert.is(status.code, 0, `writer exit; log:\n${writer.tail()}`);
 });
 
-/** Sends POST /notas with `Expect: 100-continue`, so the test knows the server has the request before it sends the body. */
+/** Sends POST /notas with `Expect: 100-continue`, so the body goes out only after the server has read the request head. */
 function postInTwoSteps(url: string, key: string, body: string, beforeBody: () => Promise<void>): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(`${url}/notas`, {

@@ -4,8 +4,8 @@ import type { IncomingMessage } from 'node:http';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * Bytes read and thrown away after a body passes the limit, so the 413 reaches
- * a client that is still sending; beyond this the connection is closed.
+ * Bytes read and discarded after a body passes the limit, so a client that is
+ * still sending can read the 413. Past this many bytes the connection is closed.
  */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 
@@ -69,7 +69,7 @@ export function readBody(request: IncomingMessage, limitBytes = BODY_LIMIT_BYTES
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses a body as one JSON value, or returns the sentence that says why it is not one. */
+/** Parses a body as one JSON value, or returns a message that explains why it is not one. */
 export function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; message: string } {
   if (body.length === 0) return { ok: false, message: 'body is empty: expected one JSON object' };
 

@@ -24,7 +24,7 @@ export class HttpError extends Error {
     this.headers = details.headers ?? {};
   }
 
-  /** The JSON body: `{ error: { code, field, message, accepted } }`. */
+  /** Returns the JSON body `{ error: { code, field, message, accepted } }`. */
   toBody() {
     return { error: { code: this.code, field: this.field, message: this.message, accepted: this.accepted } };
   }
@@ -80,7 +80,7 @@ export function shuttingDown(): HttpError {
 }
 
 export function writerTimeout(deadlineMs: number): HttpError {
-  return new HttpError(504, 'writer_timeout', `writer did not answer within ${deadlineMs} ms; retry with the same Idempotency-Key`);
+  return new HttpError(504, 'writer_timeout', `writer did not respond within ${deadlineMs} ms; retry with the same Idempotency-Key`);
 }
 
 /** 502 for a writer reply that is neither success nor a status with its own mapping. */

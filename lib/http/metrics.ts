@@ -21,7 +21,7 @@ export function createHttpMetrics(options: { defaultMetrics?: boolean } = {}): H
 
   const requests = new Counter({
     name: 'notas_http_requests_total',
-    help: 'HTTP requests answered, by route, method, path and status.',
+    help: 'HTTP responses sent, by route, method, path and status.',
     labelNames: ['ruta', 'method', 'path', 'status'] as const,
     registers: [registry],
   });

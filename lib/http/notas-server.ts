@@ -29,7 +29,7 @@ export interface WriteResult {
   duplicate: boolean;
 }
 
-/** What a route does with a record; the HTTP handling around it is shared. */
+/** Storage of one route; the HTTP handling around it is shared. */
 export interface NotasBackend {
   /**
    * Stores a validated record and resolves only after every write of the

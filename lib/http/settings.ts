@@ -50,6 +50,6 @@ export const redisSettings = {
 
 export const grpcClientSettings = {
   grpcTarget: { env: 'GRPC_TARGET', default: '127.0.0.1:50051', parser: hostPort },
-  /** Deadline of each Registrar call, in milliseconds; past it the route answers 504. */
+  /** Deadline of each Registrar call, in milliseconds; past it the route responds 504. */
   grpcDeadlineMs: { env: 'GRPC_DEADLINE_MS', default: 2_000, parser: milliseconds(50, 60_000) },
 };

@@ -1,7 +1,7 @@
 /**
- * Child processes for the tests and the local stack: each one runs in its own
- * process group with its own log file, is ready when a line of its output
- * says so, and is stopped with SIGTERM, then SIGKILL after a timeout.
+ * Child processes for the tests and the local stack. Each one runs in its own
+ * process group with its own log file, counts as ready once a line of its
+ * output matches, and is stopped with SIGTERM, then SIGKILL after a timeout.
  *
  * Every started process is registered, so `stopAll()` and the exit and signal
  * hooks below leave no orphans, including grandchildren such as the node
@@ -46,7 +46,7 @@ export interface ManagedProcess<T> {
   logFile: string;
   /** Value that the `ready` callback returned, such as a parsed port. */
   ready: T;
-  /** Settles when the process exits, whoever ended it. */
+  /** Settles when the process exits, for any reason. */
   exited: Promise<ExitStatus>;
   /** Returns the last `lines` lines of output (default 30). */
   tail(lines?: number): string;
@@ -235,7 +235,7 @@ export async function stopAll(): Promise<void> {
 }
 
 // Children live in their own process groups, so a Ctrl-C on the terminal does
-// not reach them; these hooks forward the end of this process to them.
+// not reach them. These hooks pass the end of this process on to them.
 function installExitHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;

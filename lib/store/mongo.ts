@@ -87,6 +87,9 @@ const DUPLICATE_KEY = 11000;
 /**
  * Inserts the document, or returns the one already stored under its `_id`
  * with `duplicate: true`. Resolves only after the write is acknowledged.
+ *
+ * NOTE: a replayed key returns the first record even when the new body
+ * differs; the bodies are not compared.
  */
 export async function insertOrFind(collection: Collection<NotaDocument>, document: NotaDocument): Promise<InsertResult> {
   try {
@@ -121,15 +124,15 @@ export interface MongoStore {
    * Call it before each operation on `collection`.
    */
   connect(): Promise<void>;
-  /** Resolves when the server answers a ping within the timeout. */
+  /** Resolves when the server replies to a ping within the timeout. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Creates a MongoDB client that fails fast: an operation while the server is
- * down rejects after `timeoutMs` instead of waiting for the 30 s driver
- * default. The client connects lazily, so this never throws for a down server.
+ * Creates a MongoDB client that fails fast: server selection gives up after
+ * `timeoutMs` instead of the driver's 30 s default. Nothing connects here, so a
+ * server that is down does not make this throw.
  */
 export function createMongoStore(options: MongoConnectionOptions): MongoStore {
   const client = new MongoClient(options.url, {
@@ -144,9 +147,9 @@ export function createMongoStore(options: MongoConnectionOptions): MongoStore {
   });
   const db = client.db(options.db);
 
-  // NOTE: with mongodb 7.9.1, once an implicit connect on the first
-  // operation fails, every later operation fails with MongoTopologyClosedError;
-  // an explicit connect() starts over, so each operation goes through it.
+  // NOTE: with mongodb 7.9.1, when the implicit connect of the first operation
+  // fails, every later operation fails with MongoTopologyClosedError. An
+  // explicit connect() starts over, so each operation goes through it.
   let closed = false;
   const connect = async () => {
     // A late health check or index retry must not reopen a closed client.
@@ -170,7 +173,7 @@ export function createMongoStore(options: MongoConnectionOptions): MongoStore {
   };
 }
 
-/** Names of driver errors that mean the server could not be reached or did not answer, not that the request was wrong. */
+/** Names of driver errors that mean the server could not be reached or did not reply, not that the request was wrong. */
 const UNAVAILABLE_ERRORS = new Set([
   'MongoServerSelectionError',
   'MongoNetworkError',
@@ -181,7 +184,7 @@ const UNAVAILABLE_ERRORS = new Set([
   'MongoPoolClearedError',
 ]);
 
-/** Tells whether a driver error means MongoDB is unavailable (answer 503) rather than a bug. */
+/** Tells whether a driver error means MongoDB is unavailable (respond 503) rather than a bug. */
 export function isMongoUnavailable(error: unknown): boolean {
   return error instanceof Error && UNAVAILABLE_ERRORS.has(error.name);
 }

@@ -136,7 +136,7 @@ export interface PostOptions {
   timeoutMs?: number;
 }
 
-/** POSTs one record to `${url}/notas` and reads the whole answer. */
+/** POSTs one record to `${url}/notas` and reads the whole response. */
 export async function postNota(url: string, record: unknown, options: PostOptions = {}): Promise<Answer> {
   const headers: Record<string, string> = {};
   const contentType = options.contentType === undefined ? 'application/json' : options.contentType;
@@ -195,7 +195,7 @@ export async function counter(client: Databases['redisClient'], key: string): Pr
 
 let keySequence = 0;
 
-/** A unique idempotency key for one test. */
+/** Returns an idempotency key no other test uses. */
 export function uniqueKey(prefix: string): string {
   keySequence += 1;
   return `${prefix}:${process.pid}:${Date.now()}:${keySequence}`;
