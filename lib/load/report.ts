@@ -167,7 +167,7 @@ function timeText(progress: Progress): string {
   // Ticks land a few ms either side of each second; whole seconds read steadier.
   const elapsed = formatDuration(Math.round(progress.elapsedMs / 1000) * 1000);
   if (progress.durationMs !== null) {
-    const remaining = Math.max(0, progress.durationMs - progress.elapsedMs);
+    const remaining = Math.max(0, Math.round((progress.durationMs - progress.elapsedMs) / 1000) * 1000);
     return `${elapsed} / ${formatDuration(progress.durationMs)}, ${formatDuration(remaining)} left`;
   }
   if (progress.requestLimit !== null) return `${elapsed}, ${count(progress.requestsIssued)} / ${count(progress.requestLimit)} requests`;
