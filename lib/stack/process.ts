@@ -173,7 +173,17 @@ function waitUntilReady<T>(
         if (lines.length > TAIL_LINES) lines.shift();
 
         if (settled || options.ready === undefined) return;
-        const value = options.ready(line, name);
+        let value: T | undefined;
+        try {
+          value = options.ready(line, name);
+        } catch (error) {
+          // A parser that throws on a line it did not expect would otherwise be an uncaught exception.
+          settle(() => {
+            void stopGroup(child, exited, stopTimeoutMs);
+            reject(failure(`readiness check failed on line ${JSON.stringify(line.slice(0, 200))}: ${(error as Error).message}`));
+          });
+          return;
+        }
         if (value !== undefined) settle(() => resolve(value));
       });
     };
