@@ -3,6 +3,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadConfig } from '../lib/config.ts';
 import { REDIS_KEYS } from '../lib/store/names.ts';
+import { routeCacheSpec, startRouteCache } from '../route-cache/server.ts';
 import { routeGrpcSpec, startRouteGrpc } from '../route-grpc/client.ts';
 import { grpcServerSpec, startGrpcServer } from '../route-grpc/server.ts';
 import { counter, postNota, request, startDatabases, startRoutes, testLogger, uniqueKey, VALID, type Answer, type Databases, type Routes } from './helpers/routes.ts';
@@ -157,18 +158,48 @@ Failures('writer down gives 503 then recovers', async () => {
   }
 });
 
-Failures('silent writer gives 504 at deadline', async () => {
-  // Accepts TCP connections and never sends a byte, like a hung process.
+/** Starts a TCP server that accepts connections and never sends a byte, like a hung process. */
+async function startSilentServer() {
   const sockets = new Set<Socket>();
-  const silent: Server = createServer((socket) => {
+  const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const address = silent.address();
-  if (address === null || typeof address === 'string') return assert.unreachable('no address');
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('silent server has no TCP address');
 
-  const settings = { ...databases.env, GRPC_DEADLINE_MS: String(DEADLINE_MS), GRPC_TARGET: `127.0.0.1:${address.port}` };
+  return {
+    port: address.port,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+Failures('silent databases give 503', async () => {
+  const silent = await startSilentServer();
+  const settings = { ...databases.env };
+  const silentRedis = await startRouteCache(loadConfig(routeCacheSpec, { ...settings, REDIS_URL: `redis://127.0.0.1:${silent.port}` }), testLogger('route-cache'));
+  const silentMongo = await startRouteCache(loadConfig(routeCacheSpec, { ...settings, MONGO_URL: `mongodb://127.0.0.1:${silent.port}/` }), testLogger('route-cache'));
+
+  try {
+    const redisAnswer = await postNota(silentRedis.url, VALID, { key: uniqueKey('silent-redis'), timeoutMs: REDIS_DOWN_LIMIT_MS });
+    assertUnavailable(redisAnswer, 'cache', 'redis_unavailable');
+
+    const mongoAnswer = await postNota(silentMongo.url, VALID, { key: uniqueKey('silent-mongo'), timeoutMs: REDIS_DOWN_LIMIT_MS });
+    assertUnavailable(mongoAnswer, 'cache', 'mongodb_unavailable');
+  } finally {
+    await silentRedis.close();
+    await silentMongo.close();
+    await silent.close();
+  }
+});
+
+Failures('silent writer gives 504 at deadline', async () => {
+  const silent = await startSilentServer();
+  const settings = { ...databases.env, GRPC_DEADLINE_MS: String(DEADLINE_MS), GRPC_TARGET: `127.0.0.1:${silent.port}` };
   const route = await startRouteGrpc(loadConfig(routeGrpcSpec, settings), testLogger('route-grpc'));
 
   try {
@@ -182,8 +213,7 @@ Failures('silent writer gives 504 at deadline', async () => {
     assert.is(ready.status, 503);
   } finally {
     await route.close();
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    await silent.close();
   }
 });
 
