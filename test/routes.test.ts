@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { INDEXES } from '../lib/store/mongo.ts';
@@ -183,6 +184,23 @@ for (const ruta of ['grpc', 'cache'] as const) {
     const postHealth = await request(url, '/healthz', { method: 'POST' });
     assert.is(postHealth.status, 405);
     assert.is(postHealth.headers.get('allow'), 'GET, HEAD');
+  });
+
+  Routes(`${ruta} malformed request keeps x-ruta`, async () => {
+    const { port } = routes.byName[ruta];
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.setTimeout(5_000, () => socket.destroy(new Error('no response within 5000 ms')));
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+    assert.match(raw, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(raw, `x-ruta: ${ruta}\r\n`);
+    assert.match(raw, '"code":"bad_request"');
   });
 
   Routes(`${ruta} metrics count requests`, async () => {

@@ -3,7 +3,8 @@
  * invisible to clients: POST /notas, GET /healthz, /readyz and /metrics.
  * Each route supplies only a `NotasBackend` that stores a validated record.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { requestIdFrom } from '../log.ts';
 import { IDEMPOTENCY_KEY_PATTERN, normalizeRecord, validateRecord, type NotaRecord } from '../record.ts';
@@ -179,6 +180,24 @@ export function createNotasHttpServer(options: NotasHttpOptions): NotasHttpServe
         log.error({ err: error }, 'response failed');
         response.destroy();
       });
+  });
+
+  // Node answers malformed requests (bad syntax, oversized headers) itself,
+  // without x-ruta; this handler sends the same kind of error body instead.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const body = JSON.stringify(new HttpError(status, 'bad_request', `malformed HTTP request (${error.code ?? 'unknown'})`).toBody());
+    logger.debug({ err: error, status }, 'malformed request');
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        `x-ruta: ${ruta}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
 
   return {
