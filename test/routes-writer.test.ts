@@ -101,6 +101,23 @@ Writer('bad key is invalid argument', async () => {
   assert.is(recordErrorOf(error).field, 'idempotency_key');
 });
 
+Writer('NOTA_APROBACION sets aprobado', async () => {
+  const strict = await startGrpcServer(loadConfig(grpcServerSpec, { ...databases.env, NOTA_APROBACION: '95' }), testLogger('writer'));
+  const proto = loadNotasProto();
+  const strictClient = new proto.notas.v1.NotasService(strict.target, grpc.credentials.createInsecure());
+
+  try {
+    const key = uniqueKey('strict');
+    await new Promise<void>((resolve, reject) => {
+      strictClient.Registrar({ registro: { ...VALID, nota: 90 }, idempotency_key: key }, { deadline: Date.now() + 5_000 }, (error) => (error === null ? resolve() : reject(error)));
+    });
+    assert.is((await databases.collection.findOne({ _id: key }))?.aprobado, false, '90 passed with a passing grade of 95');
+  } finally {
+    strictClient.close();
+    await strict.close();
+  }
+});
+
 Writer('health reports serving', async () => {
   const health = createHealthClient(writer.target);
   try {
