@@ -182,15 +182,17 @@ export function createNotasHttpServer(options: NotasHttpOptions): NotasHttpServe
       });
   });
 
-  // Node answers malformed requests (bad syntax, oversized headers) itself,
-  // without x-ruta; this handler sends the same kind of error body instead.
+  // Node responds to malformed requests (bad syntax, oversized headers) by
+  // itself and without x-ruta, so this handler sends the usual error body.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
 
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    let status = 400;
+    if (error.code === 'HPE_HEADER_OVERFLOW') status = 431;
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') status = 408;
     const body = JSON.stringify(new HttpError(status, 'bad_request', `malformed HTTP request (${error.code ?? 'unknown'})`).toBody());
     logger.debug({ err: error, status }, 'malformed request');
     socket.end(
