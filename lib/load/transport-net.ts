@@ -119,6 +119,8 @@ interface PendingRequest {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+// Shared by every connection: each read is parsed before the next one lands.
+const READ_BUFFER = Buffer.alloc(64 * 1024);
 const CRLF = Buffer.from('\r\n');
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
@@ -164,7 +166,20 @@ class NetConnection {
   }
 
   connect(): void {
-    const socket = connect({ host: this.transport.host, port: this.transport.port });
+    // onread hands each read to the callback in one reused buffer, skipping the
+    // stream machinery and a Buffer allocation per read. Anything kept past
+    // the callback is therefore copied (see keep() and the pending copies).
+    const socket = connect({
+      host: this.transport.host,
+      port: this.transport.port,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          this.onData(Buffer.from(buffer.buffer, buffer.byteOffset, bytes));
+          return true;
+        },
+      },
+    });
     this.socket = socket;
     this.connected = false;
     socket.setNoDelay(true);
@@ -173,7 +188,6 @@ class NetConnection {
       this.connected = true;
       if (this.request !== null) this.write();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () => this.onTimeout());
     socket.on('error', (error: Error) => this.onSocketGone(error));
     socket.on('close', () => this.onSocketGone(null));
@@ -275,7 +289,7 @@ class NetConnection {
     const end = data.indexOf(HEAD_END);
     if (end < 0) {
       if (data.length > MAX_HEAD_BYTES) this.abort(errorWithCode('NOTAS_BAD_RESPONSE', 'response head larger than 64 KiB'));
-      else this.pending = data;
+      else this.pending = Buffer.from(data);
       return null;
     }
 
@@ -356,7 +370,7 @@ class NetConnection {
     let start = 0;
     if (this.remaining === -1) {
       if (data.length < 2) {
-        this.pending = data;
+        this.pending = Buffer.from(data);
         return null;
       }
       start = 2;
@@ -365,7 +379,7 @@ class NetConnection {
 
     const lineEnd = data.indexOf(CRLF, start);
     if (lineEnd < 0) {
-      this.pending = data.subarray(start);
+      this.pending = Buffer.from(data.subarray(start));
       return null;
     }
     const size = parseInt(data.toString('latin1', start, lineEnd), 16);
@@ -386,7 +400,7 @@ class NetConnection {
     }
     const end = data.indexOf(HEAD_END);
     if (end < 0) {
-      this.pending = data;
+      this.pending = Buffer.from(data);
       return null;
     }
     this.complete();
@@ -395,7 +409,7 @@ class NetConnection {
 
   keep(data: Buffer): void {
     this.bytes += data.length;
-    if (this.chunks !== null && this.bytes <= MAX_BODY_BYTES) this.chunks.push(data);
+    if (this.chunks !== null && this.bytes <= MAX_BODY_BYTES) this.chunks.push(Buffer.from(data));
   }
 
   complete(): void {
