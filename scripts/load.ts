@@ -44,7 +44,7 @@ Target and input:
   --pool FILE               JSON array or NDJSON of records (default ${DEFAULT_POOL}); records
                             marked "_invalid": "<reason>" are expected to get a 400
   --timeout DURATION        per-request timeout for headers and body (default 10s)
-  --transport NAME          HTTP client: net (built-in HTTP/1.1 client, about half the CPU per
+  --transport NAME          HTTP client: net (built-in HTTP/1.1 client, under half the CPU per
                             request) or undici (default net for http://, undici for https://)
 
 Closed model (default): each user sends, waits for the answer, thinks, repeats.

@@ -56,8 +56,8 @@ export interface LoadOptions {
   /** Per-request timeout for headers and between body chunks, ms (default 10 000). */
   timeoutMs?: number;
   /**
-   * HTTP client: `net`, a minimal HTTP/1.1 client for http: URLs that costs
-   * about half the CPU per request, or `undici` (default `net` for http:,
+   * HTTP client: `net`, a minimal HTTP/1.1 client for http: URLs that uses
+   * under half the CPU per request, or `undici` (default `net` for http:,
    * `undici` for https:).
    */
   transport?: 'net' | 'undici';

@@ -6,8 +6,9 @@ import type { LoadTransport, OutcomeListener, TransportOptions } from './transpo
  * A minimal HTTP/1.1 client on node:net for the one request this tool sends:
  * `POST` of a small JSON body on keep-alive connections, one request at a
  * time per connection. It writes head and body in one call and parses only
- * what the report needs (status, x-ruta, Content-Length or chunked framing),
- * which costs about half the CPU per request of undici's general client.
+ * what the report needs (status, x-ruta, Content-Length or chunked framing).
+ * Against nginx on loopback it used under half the CPU per request of
+ * undici's dispatch interface (docs/benchmarks.md).
  *
  * NOTE: http: only (https: URLs use the undici transport), no pipelining,
  * no trailers kept, no automatic retries: every request is sent once.
@@ -96,10 +97,6 @@ export class NetTransport implements LoadTransport {
     if (index >= 0) this.idle.splice(index, 1);
   }
 
-  close(): Promise<void> {
-    return this.destroy();
-  }
-
   destroy(): Promise<void> {
     this.destroyed = true;
     const aborted = errorWithCode('UND_ERR_DESTROYED', 'transport destroyed');
@@ -124,8 +121,9 @@ const READ_BUFFER = Buffer.alloc(64 * 1024);
 const CRLF = Buffer.from('\r\n');
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 64 * 1024;
-// A connection is retired this long before the server's advertised
-// keep-alive timeout, so a request never races the server closing it.
+// A connection is retired this long before the keep-alive timeout a server
+// advertises (Keep-Alive: timeout=N), so a request does not race the server
+// closing it. Servers that advertise nothing are not covered.
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
 type Phase = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'trailer' | 'until-close';

@@ -8,7 +8,7 @@ const ROUTE_HEADER = 'x-ruta';
 
 /**
  * One handler object per request on undici's raw dispatch interface, which
- * skips the stream and promise of `request()` and so costs about a quarter
+ * skips the stream and promise of `request()` and so costs about a fifth
  * less CPU per request.
  *
  * NOTE: uses the onConnect/onHeaders/onData/onComplete handler methods, which
