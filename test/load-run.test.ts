@@ -125,4 +125,21 @@ Run('closed model hides the same stall', async () => {
   assert.ok(result.summary.total.percentilesMs['99'] < 500, `p99 ${result.summary.total.percentilesMs['99']} ms`);
 });
 
+Run('self-check flags a busy client', async () => {
+  const notas = await server();
+  const busyWait = () => {
+    const until = performance.now() + 950;
+    while (performance.now() < until) {
+      // Keeps the event loop busy, as a saturated client would.
+    }
+  };
+  const result = await runLoad({ url: notas.url, pool: entries(5), users: 2, durationMs: 3000, onTick: busyWait });
+  const check = result.summary.selfCheck;
+
+  assert.is(check.valid, false);
+  assert.ok(check.eventLoopUtilization > 0.9, `utilization ${check.eventLoopUtilization}`);
+  assert.match(check.reasons.join('\n'), /^the event loop was busy \d+% of the run \(limit 90%\): responses waited for the client/);
+  assert.match(check.reasons.join('\n'), /event-loop delay p99 was \d+\.\d ms \(limit 50 ms\)/);
+});
+
 Run.run();

@@ -98,7 +98,10 @@ function splitSection(summary: LoadSummary): string {
 
 function selfCheckSection(summary: LoadSummary): string {
   const check = summary.selfCheck;
-  const figures = `CPU ${check.cpuCores.toFixed(2)} cores (${check.cpuSeconds.toFixed(1)} s), event loop busy ${percent(check.eventLoopUtilization)}, loop delay p99 ${ms(check.eventLoopDelayMs.p99)} ms`;
+  const loop = check.eventLoopMetrics
+    ? `, event loop busy ${percent(check.eventLoopUtilization)}, loop delay p99 ${ms(check.eventLoopDelayMs.p99)} ms`
+    : ' (event-loop metrics unavailable in this runtime, CPU checked alone)';
+  const figures = `CPU ${check.cpuCores.toFixed(2)} cores (${check.cpuSeconds.toFixed(1)} s)${loop}`;
   const lag = check.sendLagMs === null ? '' : `, send lag p99 ${ms(check.sendLagMs.p99)} ms`;
   if (check.valid) return `Client self-check: ${figures}${lag}: the client kept up.`;
   return [

@@ -5,12 +5,21 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization, type Int
 export const MAX_EVENT_LOOP_UTILIZATION = 0.9;
 export const MAX_EVENT_LOOP_DELAY_P99_MS = 50;
 export const MAX_SEND_LAG_P99_MS = 50;
+// Fallback where event-loop metrics are missing: one core nearly busy.
+export const MAX_CPU_CORES = 0.9;
 const RESOLUTION_MS = 10;
+
+// NOTE: Deno 2 implements eventLoopUtilization and monitorEventLoopDelay from
+// node:perf_hooks as stubs that read zero, so under Deno the check falls back
+// to CPU time alone.
+const EVENT_LOOP_METRICS = !('Deno' in globalThis);
 
 /** The load generator's own health during the run. */
 export interface SelfCheck {
   /** False when the client, not the server, limited the run. */
   valid: boolean;
+  /** False where the runtime lacks event-loop metrics (Deno), so only CPU time was checked. */
+  eventLoopMetrics: boolean;
   reasons: string[];
   /** User plus system CPU time of this process during the run, seconds. */
   cpuSeconds: number;
@@ -85,6 +94,9 @@ export class SelfMonitor {
       : { p50: lateMs(this.delay.percentile(50)), p99: lateMs(this.delay.percentile(99)), max: lateMs(this.delay.max) };
 
     const reasons: string[] = [];
+    if (!EVENT_LOOP_METRICS && cpuSeconds / wallSeconds > MAX_CPU_CORES) {
+      reasons.push(`the client used ${(cpuSeconds / wallSeconds).toFixed(2)} cores of CPU (limit ${MAX_CPU_CORES}): responses waited for the client`);
+    }
     if (utilization > MAX_EVENT_LOOP_UTILIZATION) {
       reasons.push(`the event loop was busy ${pct(utilization)} of the run (limit ${pct(MAX_EVENT_LOOP_UTILIZATION)}): responses waited for the client`);
     }
@@ -97,6 +109,7 @@ export class SelfMonitor {
 
     return {
       valid: reasons.length === 0,
+      eventLoopMetrics: EVENT_LOOP_METRICS,
       reasons,
       cpuSeconds,
       cpuCores: cpuSeconds / wallSeconds,
