@@ -47,13 +47,13 @@ Target and input:
   --transport NAME          HTTP client: net (built-in HTTP/1.1 client, under half the CPU per
                             request) or undici (default net for http://, undici for https://)
 
-Closed model (default): each user sends, waits for the answer, thinks, repeats.
+Closed model (default): each user sends, waits for the response, thinks, repeats.
   -u, --users N             concurrent virtual users (default ${DEFAULTS.users})
   -r, --spawn-rate N        users started per second (default ${DEFAULTS.spawnRate})
   --wait MIN-MAX            think time between a user's requests, uniform, e.g. 100ms-500ms
                             or a single DURATION (default 0)
 
-Open model: requests leave on a schedule, whatever the answers; latency counts from the
+Open model: requests leave on a schedule, however slow the responses; latency counts from the
 scheduled send time, so server stalls are not hidden (no coordinated omission).
   --rate N                  requests per second; selects the open model
   --ramp DURATION           rise linearly from 0 to --rate over this time (default 0)
@@ -73,7 +73,7 @@ Checks (exit 1 when one fails):
 Reconciliation (exit 1 on any mismatch):
   --verify                  after the run, check every acknowledged id is stored exactly once
   --mongo-url URL           MongoDB for --verify (e.g. through kubectl port-forward)
-  --mongo-db NAME           database name (default: the one in the URL, else notas)
+  --mongo-db NAME           database name for --verify (default notas)
   --redis-url URL           Redis for --verify
   --state-file FILE         JSON written by \`npm run local -- --keep --state-file FILE\`;
                             supplies mongoUrl, redisUrl and, without --url, the ingress URL
