@@ -148,6 +148,18 @@ Local('invalid records get 400 and are not stored', async () => {
   assert.equal(processesMarked(marker), []);
 });
 
+Local('second run in same dir reconciles', async () => {
+  const runDir = join(dir, 'again');
+  for (const attempt of [1, 2]) {
+    const json = join(dir, `again-${attempt}.json`);
+    const result = await runLocal(['--requests', '300', '--users', '8', '--dir', runDir, '--port', String(await freePortNumber()), '--json', json], randomUUID());
+    assert.is(result.status, 0, `run ${attempt}: exit ${result.status}; stdout:\n${result.stdout.slice(-3000)}`);
+
+    const report = JSON.parse(readFileSync(json, 'utf8')) as LocalJson;
+    assert.ok(report.reconciliation.ok, `run ${attempt}: ${JSON.stringify(report.reconciliation.checks.filter((check) => !check.ok))}`);
+  }
+});
+
 Local('Ctrl-C stops every process', async () => {
   const marker = randomUUID();
   const stateFile = join(dir, 'state.json');

@@ -3,7 +3,7 @@
  * both HTTP routes and nginx splitting `/notas` between them by the weights
  * of the cluster's HTTPRoute. Used by `npm run local` and the end-to-end tests.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -126,7 +126,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       })(),
       (async () => {
         if (options.mongoUrl !== undefined) return options.mongoUrl;
-        const ferret = await startFerretDB({ dir: join(dir, 'ferretdb') });
+
+        // redis-server runs without persistence, so FerretDB starts empty too:
+        // documents left by an earlier run would make the reconciliation's
+        // Redis-versus-MongoDB totals differ.
+        const ferretDir = join(dir, 'ferretdb');
+        rmSync(join(ferretDir, 'data'), { recursive: true, force: true });
+        const ferret = await startFerretDB({ dir: ferretDir });
         stoppers.push(() => ferret.stop());
         logs.ferretdb = ferret.logFile;
         progress(`ferretdb   ${ferret.url}`);
