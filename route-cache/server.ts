@@ -8,14 +8,16 @@ import { ErrorReply } from 'redis';
 import type { ConfigOf } from '../lib/config.ts';
 import { internalError, unavailable } from '../lib/http/errors.ts';
 import { closeServer, isMainModule, listen } from '../lib/http/lifecycle.ts';
-import { createHttpMetrics, type HttpMetrics } from '../lib/http/metrics.ts';
-import { createNotasHttpServer, type NotasBackend } from '../lib/http/notas-server.ts';
+import { createHttpMetrics } from '../lib/http/metrics.ts';
+import { createNotasHttpServer, type NotasBackend, type RouteHandle } from '../lib/http/notas-server.ts';
 import { runService } from '../lib/http/run.ts';
 import { httpSettings, mongoSettings, processSettings, redisSettings } from '../lib/http/settings.ts';
 import type { Logger } from '../lib/log.ts';
 import { rateLimited } from '../lib/log.ts';
 import { buildDocument, createMongoStore, ensureIndexesOrRetry, insertOrFind, isMongoUnavailable, type InsertResult } from '../lib/store/mongo.ts';
 import { createRedisStore } from '../lib/store/redis.ts';
+
+export type { RouteHandle };
 
 export const routeCacheSpec = {
   ...httpSettings(8081),
@@ -25,13 +27,6 @@ export const routeCacheSpec = {
 };
 
 export type RouteCacheConfig = ConfigOf<typeof routeCacheSpec>;
-
-export interface RouteHandle {
-  url: string;
-  port: number;
-  metrics: HttpMetrics;
-  close(): Promise<void>;
-}
 
 /**
  * Starts route cache and resolves once it is bound. MongoDB and Redis may be

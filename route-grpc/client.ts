@@ -11,13 +11,15 @@ import type { RegistrarResponse__Output } from '../lib/generated/notas/v1/Regist
 import { checkHealth, CLIENT_CHANNEL_OPTIONS, createHealthClient, loadNotasProto, NOTAS_SERVICE_NAME, recordErrorOf, UNAVAILABLE_DEPENDENCY_KEY } from '../lib/grpc.ts';
 import { invalidRecord, unavailable, writerFailed, writerTimeout, type HttpError } from '../lib/http/errors.ts';
 import { closeServer, isMainModule, listen } from '../lib/http/lifecycle.ts';
-import { createHttpMetrics, type HttpMetrics } from '../lib/http/metrics.ts';
-import { createNotasHttpServer, type NotasBackend } from '../lib/http/notas-server.ts';
+import { createHttpMetrics } from '../lib/http/metrics.ts';
+import { createNotasHttpServer, type NotasBackend, type RouteHandle } from '../lib/http/notas-server.ts';
 import { runService } from '../lib/http/run.ts';
 import { grpcClientSettings, httpSettings, processSettings } from '../lib/http/settings.ts';
 import type { Logger } from '../lib/log.ts';
 import { rateLimited } from '../lib/log.ts';
 import type { NotaRecord } from '../lib/record.ts';
+
+export type { RouteHandle };
 
 export const routeGrpcSpec = {
   ...httpSettings(8080),
@@ -26,13 +28,6 @@ export const routeGrpcSpec = {
 };
 
 export type RouteGrpcConfig = ConfigOf<typeof routeGrpcSpec>;
-
-export interface RouteHandle {
-  url: string;
-  port: number;
-  metrics: HttpMetrics;
-  close(): Promise<void>;
-}
 
 /** Deadline of the readiness health check, in milliseconds. */
 const READINESS_DEADLINE_MS = 1_000;

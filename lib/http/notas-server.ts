@@ -25,6 +25,14 @@ import {
 } from './errors.ts';
 import { KNOWN_PATHS, type HttpMetrics } from './metrics.ts';
 
+/** A started HTTP route: where it listens, its metrics, and how to drain and stop it. */
+export interface RouteHandle {
+  url: string;
+  port: number;
+  metrics: HttpMetrics;
+  close(): Promise<void>;
+}
+
 export interface WriteResult {
   id: string;
   duplicate: boolean;
