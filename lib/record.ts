@@ -27,14 +27,15 @@ export function acceptedForms(now: Date = new Date()): Record<Field, string> {
 
 /**
  * Builds the record's JSON Schema. `nombre` is checked after trimming, so the
- * pattern requires a non-space first and last character; `{1,120}` counts
- * code points because ajv compiles patterns with the `u` flag.
+ * pattern requires a non-space first and last character. `{1,120}` counts
+ * code points because ajv compiles patterns with the `u` flag, and `\p{Cs}`
+ * then matches only unpaired surrogates, which UTF-8 cannot store.
  */
 export function recordSchema(now: Date = new Date()) {
   return Type.Object(
     {
       carnet: Type.Integer({ minimum: 1, maximum: 999_999_999 }),
-      nombre: Type.String({ pattern: '^(?!\\s)[^\\p{Cc}]{1,120}(?<!\\s)$' }),
+      nombre: Type.String({ pattern: '^(?!\\s)[^\\p{Cc}\\p{Cs}]{1,120}(?<!\\s)$' }),
       curso: Type.String({ pattern: '^[A-Z0-9]{2,10}$' }),
       nota: Type.Integer({ minimum: 0, maximum: 100 }),
       semestre: Type.Union([Type.Literal('1S'), Type.Literal('2S')]),

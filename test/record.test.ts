@@ -21,6 +21,7 @@ const cases: Array<[string, unknown, string, string | null, string]> = [
   ['year next-next', { ...valid, year: 2028 }, 'invalid_value', 'year', 'year must be an integer from 2000 to 2027, got 2028'],
   ['curso lowercase', { ...valid, curso: 'so1' }, 'invalid_value', 'curso', 'curso must be a course code of 2 to 10 characters A-Z or 0-9, such as SO1, got "so1"'],
   ['nombre control char', { ...valid, nombre: 'a\u0007b' }, 'invalid_value', 'nombre', 'nombre must be a string of 1 to 120 characters without control characters, got "a\\u0007b"'],
+  ['nombre lone surrogate', { ...valid, nombre: 'a\ud800b' }, 'invalid_value', 'nombre', 'nombre must be a string of 1 to 120 characters without control characters, got "a\\ud800b"'],
   ['dollar key', { ...valid, $where: '1' }, 'forbidden_key', '$where', 'field "$where" is not allowed: keys starting with "$" are rejected'],
   ['wrong-case key', { ...valid, Carnet: 1 }, 'unknown_field', 'Carnet', 'unknown field "Carnet"; did you mean "carnet"? Field names are lowercase'],
   ['array body', [valid], 'invalid_body', null, 'body must be a JSON object with fields carnet, nombre, curso, nota, semestre, year, got an array'],

@@ -57,6 +57,7 @@ const cases: Case[] = [
   { name: 'nombre as array', record: { ...VALID, nombre: ['x'] }, status: 400, code: 'invalid_type', field: 'nombre', message: 'nombre must be a string of 1 to 120 characters without control characters, got ["x"]' },
   { name: 'nombre only spaces', record: { ...VALID, nombre: '   ' }, status: 400, code: 'invalid_value', field: 'nombre', message: 'nombre must be a string of 1 to 120 characters without control characters, got ""' },
   { name: 'nombre control char', record: { ...VALID, nombre: 'a\u0000b' }, status: 400, code: 'invalid_value', field: 'nombre', message: 'nombre must be a string of 1 to 120 characters without control characters, got "a\\u0000b"' },
+  { name: 'nombre lone surrogate', record: { ...VALID, nombre: 'a\ud800b' }, status: 400, code: 'invalid_value', field: 'nombre', message: 'nombre must be a string of 1 to 120 characters without control characters, got "a\\ud800b"' },
   { name: 'curso lowercase', record: { ...VALID, curso: 'so1' }, status: 400, code: 'invalid_value', field: 'curso', message: 'curso must be a course code of 2 to 10 characters A-Z or 0-9, such as SO1, got "so1"' },
   { name: 'semestre 3S', record: { ...VALID, semestre: '3S' }, status: 400, code: 'invalid_value', field: 'semestre', message: 'semestre must be one of "1S", "2S", got "3S"' },
   { name: 'year as string', record: { ...VALID, year: '2024' }, status: 400, code: 'invalid_type', field: 'year', message: `year must be an integer from 2000 to ${nextYear}, got "2024"` },
