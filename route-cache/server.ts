@@ -6,7 +6,7 @@
  */
 import { ErrorReply } from 'redis';
 import type { ConfigOf } from '../lib/config.ts';
-import { internalError, unavailable } from '../lib/http/errors.ts';
+import { idempotencyKeyReused, internalError, unavailable } from '../lib/http/errors.ts';
 import { closeServer, isMainModule, listen } from '../lib/http/lifecycle.ts';
 import { createHttpMetrics } from '../lib/http/metrics.ts';
 import { createNotasHttpServer, type NotasBackend, type RouteHandle } from '../lib/http/notas-server.ts';
@@ -15,6 +15,7 @@ import { httpSettings, mongoSettings, processSettings, redisSettings } from '../
 import type { Logger } from '../lib/log.ts';
 import { rateLimited } from '../lib/log.ts';
 import { buildDocument, createMongoStore, ensureIndexesOrRetry, insertOrFind, isMongoUnavailable, type InsertResult } from '../lib/store/mongo.ts';
+import { createPendingWrites } from '../lib/store/pending.ts';
 import { createRedisStore } from '../lib/store/redis.ts';
 
 export type { RouteHandle };
@@ -60,11 +61,30 @@ export async function startRouteCache(config: RouteCacheConfig, logger: Logger):
     }
   };
 
+  const pending = createPendingWrites({
+    apply: (document) => redis.applyNota(document),
+    isReady: () => redis.isReady,
+    logger,
+  });
+
   const backend: NotasBackend = {
     async write(record, idempotencyKey, log) {
+      // With Redis known to be down, answer before MongoDB is written, so a
+      // 503 leaves nothing half-written in the common case.
+      if (!redis.isReady) {
+        metrics.dependencyErrors.inc({ ruta: 'cache', dependency: 'redis', kind: 'not_connected' });
+        logDatabaseError('redis', { reqId: log.bindings().reqId }, 'redis is not connected');
+        throw unavailable('redis');
+      }
+
       const document = buildDocument(record, { ruta: 'cache', id: idempotencyKey, passingGrade: config.passingGrade });
       const stored = await storeInMongo(document, log);
       const id = stored.document._id;
+
+      if (stored.conflict) {
+        log.info({ id }, 'idempotency key reused for another record');
+        throw idempotencyKeyReused(id);
+      }
 
       // Route grpc stored this key first; its records never reach Redis.
       if (stored.duplicate && stored.document.ruta !== 'cache') {
@@ -78,9 +98,12 @@ export async function startRouteCache(config: RouteCacheConfig, logger: Logger):
       } catch (error) {
         const kind = error instanceof ErrorReply ? 'error_reply' : (error as Error).name;
         metrics.dependencyErrors.inc({ ruta: 'cache', dependency: 'redis', kind });
-        // The document is in MongoDB; a retry with the same key applies it to Redis.
         logDatabaseError('redis', { err: error, reqId: log.bindings().reqId, id }, 'redis write failed after mongodb write');
         if (error instanceof ErrorReply) throw internalError();
+
+        // The document is in MongoDB: the pending queue applies it once Redis
+        // is back, and so does a retry with the same key that reaches this route.
+        pending.add(stored.document);
         throw unavailable('redis');
       }
 
@@ -117,6 +140,8 @@ export async function startRouteCache(config: RouteCacheConfig, logger: Logger):
       http.beginShutdown();
       await closeServer(http.server, config.shutdownTimeoutMs, logger);
       indexes.stop();
+      await pending.flush();
+      pending.stop();
       // close() waits for pending replies; a client still reconnecting has none.
       if (redis.isReady) await redis.close().catch((error: unknown) => logger.warn({ err: error }, 'redis close failed'));
       else if (redis.isOpen) redis.destroy();

@@ -9,7 +9,7 @@ import type { ConfigOf } from '../lib/config.ts';
 import type { NotasServiceClient } from '../lib/generated/notas/v1/NotasService.ts';
 import type { RegistrarResponse__Output } from '../lib/generated/notas/v1/RegistrarResponse.ts';
 import { checkHealth, CLIENT_CHANNEL_OPTIONS, createHealthClient, loadNotasProto, NOTAS_SERVICE_NAME, recordErrorOf, UNAVAILABLE_DEPENDENCY_KEY } from '../lib/grpc.ts';
-import { invalidRecord, unavailable, writerFailed, writerTimeout, type HttpError } from '../lib/http/errors.ts';
+import { idempotencyKeyReused, invalidRecord, unavailable, writerFailed, writerTimeout, type HttpError } from '../lib/http/errors.ts';
 import { closeServer, isMainModule, listen } from '../lib/http/lifecycle.ts';
 import { createHttpMetrics } from '../lib/http/metrics.ts';
 import { createNotasHttpServer, type NotasBackend, type RouteHandle } from '../lib/http/notas-server.ts';
@@ -55,11 +55,12 @@ export async function startRouteGrpc(config: RouteGrpcConfig, logger: Logger): P
       } catch (error) {
         const serviceError = error as grpc.ServiceError;
         const statusName = grpc.status[serviceError.code] ?? String(serviceError.code);
-        if (serviceError.code !== grpc.status.INVALID_ARGUMENT) {
+        // Client errors are the caller's, not the writer's: no error metric or log.
+        if (serviceError.code !== grpc.status.INVALID_ARGUMENT && serviceError.code !== grpc.status.ALREADY_EXISTS) {
           metrics.dependencyErrors.inc({ ruta: 'grpc', dependency: 'writer', kind: statusName });
           logWriterError(`writer:${statusName}`, { err: serviceError, reqId: log.bindings().reqId, status: statusName }, 'writer call failed');
         }
-        throw httpErrorOf(serviceError, config.grpcDeadlineMs);
+        throw httpErrorOf(serviceError, config.grpcDeadlineMs, idempotencyKey);
       }
     },
 
@@ -106,10 +107,12 @@ function registrar(client: NotasServiceClient, record: NotaRecord, idempotencyKe
 }
 
 /** Maps a writer's gRPC status to the HTTP error both routes send for the same cause. */
-function httpErrorOf(error: grpc.ServiceError, deadlineMs: number): HttpError {
+function httpErrorOf(error: grpc.ServiceError, deadlineMs: number, idempotencyKey: string | undefined): HttpError {
   switch (error.code) {
     case grpc.status.INVALID_ARGUMENT:
       return invalidRecord(recordErrorOf(error));
+    case grpc.status.ALREADY_EXISTS:
+      return idempotencyKeyReused(idempotencyKey ?? '');
     case grpc.status.UNAVAILABLE: {
       const dependency = error.metadata?.get(UNAVAILABLE_DEPENDENCY_KEY)[0];
       return dependency === 'mongodb' ? unavailable('mongodb') : unavailable('writer');

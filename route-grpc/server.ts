@@ -85,6 +85,12 @@ export async function startGrpcServer(config: GrpcServerConfig, logger: Logger):
       .connect()
       .then(() => insertOrFind(mongo.collection, document))
       .then((result) => {
+        if (result.conflict) {
+          log.info({ id: result.document._id }, 'idempotency key reused for another record');
+          callback({ code: grpc.status.ALREADY_EXISTS, details: `idempotency_key ${JSON.stringify(key)} was already used for a different record` });
+          return;
+        }
+
         log.info({ id: result.document._id, duplicate: result.duplicate }, result.duplicate ? 'duplicate record' : 'record stored');
         callback(null, { id: result.document._id, duplicate: result.duplicate });
       })

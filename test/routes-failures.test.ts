@@ -6,7 +6,7 @@ import { REDIS_KEYS } from '../lib/store/names.ts';
 import { routeCacheSpec, startRouteCache } from '../route-cache/server.ts';
 import { routeGrpcSpec, startRouteGrpc } from '../route-grpc/client.ts';
 import { grpcServerSpec, startGrpcServer } from '../route-grpc/server.ts';
-import { counter, postNota, request, startDatabases, startRoutes, testLogger, uniqueKey, VALID, type Answer, type Databases, type Routes } from './helpers/routes.ts';
+import { counter, hashNumbers, postNota, request, startDatabases, startRoutes, testLogger, uniqueKey, VALID, waitFor, type Answer, type Databases, type Routes } from './helpers/routes.ts';
 
 const Failures = suite('routes failures');
 let databases: Databases;
@@ -63,8 +63,8 @@ Failures('redis down gives 503 then recovers', async () => {
     assert.is(ready.body.checks.mongodb, 'ok');
     assert.is(ready.body.checks.redis, 'redis is not connected');
 
-    // MongoDB is written first, so the record waits there for the retry.
-    assert.is(await databases.collection.countDocuments({ _id: key }), 1);
+    // Redis was known to be down before the write, so nothing was half-written.
+    assert.is(await databases.collection.countDocuments({ _id: key }), 0);
 
     const grpcAnswer = await postNota(routes.grpc.url, VALID, { key: uniqueKey('redis-down-grpc') });
     assert.is(grpcAnswer.status, 201, 'route grpc does not need redis');
@@ -75,15 +75,40 @@ Failures('redis down gives 503 then recovers', async () => {
   await waitForRecovery(routes.cache.url, 'route cache');
 
   const retry = await postNota(routes.cache.url, VALID, { key });
-  assert.is(retry.status, 200);
-  assert.equal(retry.body, { id: key, ruta: 'cache', duplicate: true });
-  assert.is(await databases.redisClient.sIsMember(REDIS_KEYS.applied, key), 1, 'the retry did not complete the redis write');
+  assert.is(retry.status, 201);
+  assert.equal(retry.body, { id: key, ruta: 'cache' });
+  assert.is(await databases.redisClient.sIsMember(REDIS_KEYS.applied, key), 1, 'the retry did not reach redis');
 
   // Redis restarted empty: the recovery probe and the retried record.
   assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 2);
 
   const metrics = await request(routes.cache.url, '/metrics');
   assert.match(metrics.text, 'notas_database_errors_total{ruta="cache",dependency="redis"');
+});
+
+Failures('redis lost mid-write applied later', async () => {
+  await databases.reset();
+  const key = uniqueKey('redis-lost');
+
+  // CLIENT PAUSE holds the route's script, so Redis dies while the request
+  // waits on it: MongoDB has the record, Redis never ran the script.
+  const pauser = databases.redisClient.duplicate();
+  await pauser.connect();
+  await pauser.sendCommand(['CLIENT', 'PAUSE', '10000', 'WRITE']);
+  await pauser.close();
+
+  const answering = postNota(routes.cache.url, VALID, { key, timeoutMs: REDIS_DOWN_LIMIT_MS + 1_000 });
+  await waitFor(async () => (await databases.collection.countDocuments({ _id: key })) === 1, 5_000, 'the record in mongodb');
+  await databases.redis.stop(0);
+
+  const answer = await answering;
+  assertUnavailable(answer, 'cache', 'redis_unavailable');
+
+  // Redis restarts empty; route cache applies the stored record by itself.
+  await databases.redis.restart();
+  await waitFor(async () => (await databases.redisClient.sIsMember(REDIS_KEYS.applied, key)) === 1, RECOVERY_LIMIT_MS, 'the pending redis write');
+  assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 1);
+  assert.equal(await hashNumbers(databases.redisClient, REDIS_KEYS.porCurso), { SO1: 1 });
 });
 
 Failures('mongodb down gives 503 on both', async () => {

@@ -94,7 +94,7 @@ Idempotency('grpc key replayed on cache', async () => {
 Idempotency('cache key replayed on grpc', async () => {
   const key = uniqueKey('cache-first');
   const first = await postNota(routes.cache.url, VALID, { key });
-  const replay = await postNota(routes.grpc.url, { ...VALID, nota: 10 }, { key });
+  const replay = await postNota(routes.grpc.url, VALID, { key });
 
   assert.is(first.status, 201);
   assert.is(replay.status, 200);
@@ -102,7 +102,6 @@ Idempotency('cache key replayed on grpc', async () => {
 
   const stored = await databases.collection.findOne({ _id: key });
   assert.is(stored?.ruta, 'cache');
-  assert.is(stored?.nota, VALID.nota, 'the replay overwrote the first record');
   assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 1);
 });
 
@@ -122,6 +121,38 @@ Idempotency('retry completes missing redis write', async () => {
   const again = await postNota(routes.cache.url, VALID, { key });
   assert.is(again.status, 200);
   assert.is(await counter(databases.redisClient, REDIS_KEYS.total), 1, 'the retry counted twice');
+});
+
+for (const ruta of ['grpc', 'cache'] as const) {
+  Idempotency(`${ruta} key reused for other record`, async () => {
+    const key = uniqueKey(`reused-${ruta}`);
+    const first = await postNota(routes.byName[ruta].url, VALID, { key });
+    assert.is(first.status, 201);
+
+    const other = await postNota(routes.byName[ruta].url, { ...VALID, nota: 10 }, { key });
+    assert.is(other.status, 422, other.text);
+    assert.is(other.headers.get('x-ruta'), ruta);
+    assert.is(other.body.error.code, 'idempotency_key_reused');
+    assert.is(other.body.error.field, 'Idempotency-Key');
+    assert.is(other.body.error.message, `Idempotency-Key "${key}" was already used for a different record; send a new key for a new record`);
+
+    const stored = await databases.collection.findOne({ _id: key });
+    assert.is(stored?.nota, VALID.nota, 'the first record was changed');
+    assert.is(await counter(databases.redisClient, REDIS_KEYS.total), ruta === 'cache' ? 1 : 0);
+  });
+}
+
+Idempotency('key reused across routes', async () => {
+  const key = uniqueKey('reused-across');
+  assert.is((await postNota(routes.grpc.url, VALID, { key })).status, 201);
+
+  const answers = await Promise.all([
+    postNota(routes.cache.url, { ...VALID, curso: 'BD1' }, { key }),
+    postNota(routes.grpc.url, { ...VALID, curso: 'BD1' }, { key }),
+  ]);
+  assert.is(answers[0].status, 422);
+  assert.is(answers[1].status, 422);
+  assert.equal(answers[0].body, answers[1].body, 'routes answered differently');
 });
 
 Idempotency.run();

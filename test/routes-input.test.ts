@@ -114,4 +114,22 @@ for (const testCase of cases) {
   });
 }
 
+Input('compressed body is rejected', async () => {
+  for (const ruta of ['grpc', 'cache'] as const) {
+    const response = await fetch(`${routes.byName[ruta].url}/notas`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: JSON.stringify(VALID),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const body = await response.json();
+
+    assert.is(response.status, 415, ruta);
+    assert.is(response.headers.get('x-ruta'), ruta);
+    assert.is(body.error.code, 'unsupported_encoding');
+    assert.is(body.error.message, 'Content-Encoding "gzip" is not supported; send the body uncompressed');
+  }
+  assert.is(await databases.collection.countDocuments({}), 0);
+});
+
 Input.run();

@@ -41,6 +41,22 @@ export function invalidIdempotencyKey(value: string): HttpError {
   });
 }
 
+/** 422 for an Idempotency-Key whose first request carried a different record. */
+export function idempotencyKeyReused(key: string): HttpError {
+  return new HttpError(422, 'idempotency_key_reused', `Idempotency-Key ${describeValue(key)} was already used for a different record; send a new key for a new record`, {
+    field: 'Idempotency-Key',
+    accepted: 'a key not used before, or the same record as the first request with this key',
+  });
+}
+
+/** 415 for a compressed body, which the routes do not decode. */
+export function unsupportedEncoding(encoding: string): HttpError {
+  return new HttpError(415, 'unsupported_encoding', `Content-Encoding ${describeValue(encoding)} is not supported; send the body uncompressed`, {
+    field: 'Content-Encoding',
+    accepted: 'no Content-Encoding, or identity',
+  });
+}
+
 export function invalidJson(message: string): HttpError {
   return new HttpError(400, 'invalid_json', message, { accepted: 'one JSON object encoded as UTF-8' });
 }

@@ -21,9 +21,15 @@ import {
   payloadTooLarge,
   RETRY_AFTER_SECONDS,
   shuttingDown,
+  unsupportedEncoding,
   unsupportedMediaType,
 } from './errors.ts';
 import { KNOWN_PATHS, type HttpMetrics } from './metrics.ts';
+
+/** Time allowed to receive a request's headers, in milliseconds. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Time allowed to receive a whole request, headers and body, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 15_000;
 
 /** A started HTTP route: where it listens, its metrics, and how to drain and stop it. */
 export interface RouteHandle {
@@ -89,6 +95,9 @@ export function createNotasHttpServer(options: NotasHttpOptions): NotasHttpServe
     const contentType = request.headers['content-type'];
     if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
 
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw unsupportedEncoding(encoding);
+
     const keyHeader = request.headers['idempotency-key'];
     const idempotencyKey = Array.isArray(keyHeader) ? keyHeader.join(', ') : keyHeader;
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -139,7 +148,9 @@ export function createNotasHttpServer(options: NotasHttpOptions): NotasHttpServe
     '/metrics': { GET: metricsText, HEAD: metricsText },
   };
 
-  const server = createServer(function handleRequest(request, response) {
+  // A client that sends headers or a body too slowly gets a 408 instead of
+  // holding a connection for Node's default of 300 s.
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, function handleRequest(request, response) {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(request.headers['x-request-id']);
     const log = logger.child({ reqId: requestId });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MongoClient, MongoServerError, type Collection, type Db, type IndexDirection } from 'mongodb';
-import { rangoOf, type NotaRecord } from '../record.ts';
+import { FIELDS, rangoOf, type NotaRecord } from '../record.ts';
 import { MONGO_COLLECTION, type Ruta } from './names.ts';
 
 
@@ -80,21 +80,26 @@ export interface InsertResult {
   /** The stored document: the new one, or the one first stored under this id. */
   document: NotaDocument;
   duplicate: boolean;
+  /** True when the id was first stored with a different record, so the key was reused. */
+  conflict: boolean;
+}
+
+/** Tells whether two documents carry the same record fields. */
+export function sameRecord(first: NotaRecord, second: NotaRecord): boolean {
+  return FIELDS.every((field) => first[field] === second[field]);
 }
 
 const DUPLICATE_KEY = 11000;
 
 /**
  * Inserts the document, or returns the one already stored under its `_id`
- * with `duplicate: true`. Resolves only after the write is acknowledged.
- *
- * NOTE: a replayed key returns the first record even when the new body
- * differs; the bodies are not compared.
+ * with `duplicate: true`, and `conflict: true` when that one holds another
+ * record. Resolves only after the write is acknowledged.
  */
 export async function insertOrFind(collection: Collection<NotaDocument>, document: NotaDocument): Promise<InsertResult> {
   try {
     await collection.insertOne(document);
-    return { document, duplicate: false };
+    return { document, duplicate: false, conflict: false };
   } catch (error) {
     if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
   }
@@ -104,7 +109,7 @@ export async function insertOrFind(collection: Collection<NotaDocument>, documen
     // Only reachable if the first document was deleted between the two calls.
     throw new Error(`document ${document._id} reported as duplicate but not found`);
   }
-  return { document: existing, duplicate: true };
+  return { document: existing, duplicate: true, conflict: !sameRecord(existing, document) };
 }
 
 export interface MongoConnectionOptions {
