@@ -71,7 +71,9 @@ Checks (exit 1 when one fails):
                             the verdict is reported, not enforced
 
 Reconciliation (exit 1 on any mismatch):
-  --verify                  after the run, check every acknowledged id is stored exactly once
+  --verify                  after the run, check every acknowledged id is stored exactly once;
+                            a 5xx still counts as a failure, but its record may have been
+                            stored, so it is reconciled as uncertain, like a timeout
   --mongo-url URL           MongoDB for --verify (e.g. through kubectl port-forward)
   --mongo-db NAME           database name for --verify (default notas)
   --redis-url URL           Redis for --verify
@@ -83,7 +85,8 @@ Output:
                             in Locust's format; rows per route are named "/notas [grpc]"
   --json FILE               complete summary with histograms and per-second history
   --html FILE               self-contained report with charts (opens offline)
-  --acks FILE               acknowledged and uncertain requests as JSON, for reconciling later
+  --acks FILE               acknowledged and uncertain requests as JSON, for reconciling later;
+                            uncertain means timed out, reset after sending, or answered 5xx
   --interval DURATION       progress line interval when stderr is not a terminal (default ${DEFAULT_PLAIN_INTERVAL})
   -q, --quiet               no live progress
   --run-id ID               prefix of every Idempotency-Key (default random); keys are ID:N

@@ -66,6 +66,28 @@ Run('failures grouped by status', async () => {
   assert.is(result.summary.thresholds.passed, false);
 });
 
+Run('5xx is failure and uncertain', async () => {
+  const notas = await server({ failEvery: 20 });
+  const result = await runLoad({ url: notas.url, pool: entries(10), users: 4, requests: 200, runId: 'five' });
+
+  assert.is(result.unexpected, 10);
+  assert.is(result.summary.thresholds.passed, false);
+  assert.is(result.uncertain.length, 10);
+  assert.is(result.summary.uncertain, 10);
+  assert.ok(result.uncertain.every((entry) => entry.kind === 'HTTP 503'), JSON.stringify(result.uncertain[0]));
+  const failedKeys = notas.keys.filter((_, index) => (index + 1) % 20 === 0).sort();
+  assert.equal(result.uncertain.map((entry) => entry.key).sort(), failedKeys);
+  assert.is(result.acknowledged.length, 190);
+});
+
+Run('invalid record 4xx not uncertain', async () => {
+  const notas = await server();
+  const result = await runLoad({ url: notas.url, pool: entries(4, 1), users: 2, requests: 50 });
+
+  assert.is(result.invalidRejected, 10);
+  assert.is(result.uncertain.length, 0);
+});
+
 Run('timeout is reported as uncertain', async () => {
   const notas = await server({ hangAt: 3 });
   const result = await runLoad({ url: notas.url, pool: entries(5), users: 2, requests: 20, timeoutMs: 300, runId: 'hang' });

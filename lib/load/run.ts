@@ -26,9 +26,16 @@ export interface Acknowledgement {
   status: number;
 }
 
-/** A request whose effect is unknown: it was sent, but no complete response arrived. */
+/**
+ * A request whose effect is unknown: it was sent, but no complete response
+ * arrived, or the response was a 5xx. A route can answer 502, 503 or 504
+ * after a write already reached a database (route cache stores in MongoDB
+ * before Redis; a gateway timeout can come after the writer stored the
+ * record), so a 5xx proves nothing either way.
+ */
 export interface UncertainRequest {
   key: string;
+  /** The failure kind: `timeout`, `connection reset`, `HTTP 503`, ... */
   kind: string;
 }
 
@@ -358,7 +365,11 @@ class LoadRun {
       return `HTTP ${status}`;
     }
 
-    return success ? null : `HTTP ${status}`;
+    if (success) return null;
+    const kind = `HTTP ${status}`;
+    // Still a failure for the thresholds, but the record may be stored.
+    if (status >= 500) this.uncertain.push({ key, kind });
+    return kind;
   }
 
   acknowledge(key: string, outcome: Outcome): void {
