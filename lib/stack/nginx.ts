@@ -113,14 +113,30 @@ ${servers}
       # A POST is never retried on the other route: that would store it twice.
       proxy_next_upstream off;
       proxy_read_timeout 30s;
+      # Answers nginx makes itself are JSON like the routes' own errors.
+      error_page 502 504 = @route_unavailable;
+      error_page 413 = @too_large;
+    }
+
+    location @route_unavailable {
+      default_type application/json;
+      add_header Retry-After 1 always;
+      return 503 '{"error":{"code":"route_unavailable","field":null,"message":"the route did not answer; retry after 1 s","accepted":null}}';
+    }
+
+    location @too_large {
+      default_type application/json;
+      return 413 '{"error":{"code":"payload_too_large","field":null,"message":"body is larger than the ingress limit of 1 MiB","accepted":"a body of at most 16384 bytes"}}';
     }
 
     location = /healthz {
+      default_type text/plain;
       return 200 "ok\\n";
     }
 
     location / {
-      return 404 '{"error":{"code":"not_found","field":null,"message":"no route for this path; POST /notas"}}';
+      default_type application/json;
+      return 404 '{"error":{"code":"not_found","field":null,"message":"no route for this path: use POST /notas","accepted":"POST /notas"}}';
     }
   }
 }
