@@ -5,7 +5,7 @@
  *
  * The same options give the same file byte for byte, under Node.js and Deno.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -19,7 +19,7 @@ Writes a JSON array of grade records {carnet, nombre, curso, nota, semestre, yea
 Options:
   --count N           records to write (default ${POOL_DEFAULTS.count}, 1 to 10000000)
   --seed N            random seed; the same seed gives the same pool (default ${POOL_DEFAULTS.seed})
-  --out FILE          output file (default data/pool.json)
+  --out FILE          output file, or - for standard output (default data/pool.json)
   --invalid-ratio R   fraction from 0 to 1 of records made invalid on purpose, each
                       marked with "_invalid": "<reason>" so the load script expects a 400 (default 0)
   --last-year YYYY    latest academic year in the pool (default the current year)
@@ -91,12 +91,23 @@ function main(): void {
   const entries = generatePool(options);
   const invalid = entries.filter((entry) => '_invalid' in entry).length;
 
+  if (options.out === '-') {
+    process.stdout.write(formatPool(entries));
+    return;
+  }
+
   // Write beside the target, then rename, so a reader never sees half a pool.
   const out = resolve(options.out);
-  mkdirSync(dirname(out), { recursive: true });
   const partial = `${out}.${process.pid}.partial`;
-  writeFileSync(partial, formatPool(entries));
-  renameSync(partial, out);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(partial, formatPool(entries));
+    renameSync(partial, out);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    process.stderr.write(`generate: cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; --out must name a file in a writable folder\n`);
+    process.exit(1);
+  }
 
   process.stdout.write(`wrote ${entries.length} records (${invalid} invalid on purpose) to ${options.out} with seed ${options.seed}\n`);
 }

@@ -113,4 +113,18 @@ Generate('leaves no partial file', () => {
   assert.equal(readdirSync(dir).filter((name) => name.includes('.partial')), []);
 });
 
+Generate('out - writes stdout', () => {
+  const result = runGenerate('--count', '4', '--out', '-');
+  assert.is(result.status, 0, result.stderr);
+  assert.is(JSON.parse(result.stdout).length, 4);
+});
+
+Generate('out folder fails cleanly', () => {
+  const result = runGenerate('--count', '4', '--out', dir);
+  assert.is(result.status, 1);
+  assert.match(result.stderr, `generate: cannot write ${dir}: EISDIR; --out must name a file in a writable folder`);
+  assert.not.match(result.stderr, '    at ', 'a stack trace was printed');
+  assert.equal(readdirSync(join(dir, '..')).filter((name) => name.endsWith('.partial')), []);
+});
+
 Generate.run();
