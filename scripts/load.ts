@@ -43,7 +43,7 @@ Target and input:
   --url URL                 endpoint to POST to (default ${DEFAULT_URL})
   --pool FILE               JSON array or NDJSON of records (default ${DEFAULT_POOL}); records
                             marked "_invalid": "<reason>" are expected to get a 400
-  --timeout DURATION        per-request timeout for headers and body (default 10s)
+  --timeout DURATION        per-request timeout for headers and body, above 0 (default 10s)
   --transport NAME          HTTP client: net (built-in HTTP/1.1 client, under half the CPU per
                             request) or undici (default net for http://, undici for https://)
 
@@ -131,6 +131,13 @@ function duration(option: string, raw: string | undefined): number | undefined {
   return value;
 }
 
+/** Like duration(), for options where 0 makes no sense: a 0 timeout would disable it, a 0 run would send one request. */
+function positiveDuration(option: string, raw: string | undefined): number | undefined {
+  const value = duration(option, raw);
+  if (value === 0) throw new UsageError(`invalid --${option} "${raw}": expected a duration above 0, ${DURATION_FORM}`);
+  return value;
+}
+
 function ratio(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -185,43 +192,68 @@ async function readStateFile(path: string): Promise<StateFile> {
   }
 }
 
+const OPTIONS = {
+  url: { type: 'string' },
+  pool: { type: 'string' },
+  timeout: { type: 'string' },
+  transport: { type: 'string' },
+  users: { type: 'string', short: 'u' },
+  'spawn-rate': { type: 'string', short: 'r' },
+  wait: { type: 'string' },
+  rate: { type: 'string' },
+  ramp: { type: 'string' },
+  connections: { type: 'string' },
+  duration: { type: 'string', short: 't' },
+  requests: { type: 'string', short: 'n' },
+  'max-failure-ratio': { type: 'string' },
+  'p95-max': { type: 'string' },
+  'p99-max': { type: 'string' },
+  'expect-split': { type: 'string' },
+  verify: { type: 'boolean' },
+  'mongo-url': { type: 'string' },
+  'mongo-db': { type: 'string' },
+  'redis-url': { type: 'string' },
+  'state-file': { type: 'string' },
+  csv: { type: 'string' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  acks: { type: 'string' },
+  interval: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  'run-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Joins a value that starts with a dash to its option (`--rate -1` becomes
+ * `--rate=-1`, `-u -1` becomes `-u-1`). parseArgs rejects the separate form
+ * as ambiguous, while the joined form reaches the range check, whose
+ * message names the accepted values.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, option] of Object.entries(OPTIONS)) {
+    if (option.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if ('short' in option) takesValue.add(`-${option.short}`);
+  }
+
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    const next = argv[index + 1];
+    if (takesValue.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(arg.startsWith('--') ? `${arg}=${next}` : `${arg}${next}`);
+      index++;
+      continue;
+    }
+    joined.push(arg);
+  }
+  return joined;
+}
+
 async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      url: { type: 'string' },
-      pool: { type: 'string' },
-      timeout: { type: 'string' },
-      transport: { type: 'string' },
-      users: { type: 'string', short: 'u' },
-      'spawn-rate': { type: 'string', short: 'r' },
-      wait: { type: 'string' },
-      rate: { type: 'string' },
-      ramp: { type: 'string' },
-      connections: { type: 'string' },
-      duration: { type: 'string', short: 't' },
-      requests: { type: 'string', short: 'n' },
-      'max-failure-ratio': { type: 'string' },
-      'p95-max': { type: 'string' },
-      'p99-max': { type: 'string' },
-      'expect-split': { type: 'string' },
-      verify: { type: 'boolean' },
-      'mongo-url': { type: 'string' },
-      'mongo-db': { type: 'string' },
-      'redis-url': { type: 'string' },
-      'state-file': { type: 'string' },
-      csv: { type: 'string' },
-      json: { type: 'string' },
-      html: { type: 'string' },
-      acks: { type: 'string' },
-      interval: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q' },
-      'run-id': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values } = parseArgs({ args: joinDashValues(argv), strict: true, allowPositionals: false, options: OPTIONS });
   if (values.help) return 'help';
 
   const state = values['state-file'] === undefined ? {} : await readStateFile(values['state-file']);
@@ -261,7 +293,7 @@ async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
   }
   if (transport === 'net' && !url.startsWith('http:')) throw new UsageError('--transport net supports http:// only; use --transport undici for https://');
 
-  const durationMs = duration('duration', values.duration);
+  const durationMs = positiveDuration('duration', values.duration);
   const requests = positiveInteger('requests', values.requests);
 
   return {
@@ -276,7 +308,7 @@ async function parseCli(argv: string[]): Promise<CliOptions | 'help'> {
       connections: positiveInteger('connections', values.connections),
       durationMs: durationMs ?? (requests === undefined ? DEFAULTS.durationMs : null),
       requests: requests ?? null,
-      timeoutMs: duration('timeout', values.timeout),
+      timeoutMs: positiveDuration('timeout', values.timeout),
       transport,
       expectSplit,
       thresholds: {

@@ -168,6 +168,14 @@ Cli('bad options stop with exit 2', async () => {
     [['--verify'], 'error: --verify needs --mongo-url and --redis-url, or a --state-file that contains them'],
     [['--transport', 'curl'], 'error: invalid --transport "curl": expected net or undici'],
     [['--colour'], "error: Unknown option '--colour'"],
+    [['--timeout', '0'], 'error: invalid --timeout "0": expected a duration above 0, a number with a unit ms, s, m or h'],
+    [['--duration', '0s'], 'error: invalid --duration "0s": expected a duration above 0, a number with a unit ms, s, m or h'],
+    [['--expect-split', 'grpc=50,cache=0'], 'error: invalid --expect-split "grpc=50,cache=0": weight "0" of cache is not a number above 0; expected route=weight pairs such as grpc=50,cache=50'],
+    [['--expect-split', 'grpc=x'], 'error: invalid --expect-split "grpc=x": weight "x" of grpc is not a number above 0'],
+    [['--rate', '-1'], 'error: invalid --rate "-1": expected a number above 0 (requests per second)'],
+    [['--rate=-1'], 'error: invalid --rate "-1": expected a number above 0 (requests per second)'],
+    [['-u', '-2'], 'error: invalid --users "-2": expected an integer of at least 1'],
+    [['--max-failure-ratio', '-0.5'], 'error: invalid --max-failure-ratio "-0.5": expected a number from 0 to 1, such as 0.01'],
   ];
   for (const [args, message] of cases) {
     const run = await load([...args, '--pool', poolPath]);

@@ -168,7 +168,11 @@ Split('weights parse and reject', () => {
   assert.equal(parseWeights('grpc=50,cache=50'), { grpc: 50, cache: 50 });
   assert.equal(parseWeights('grpc=3, cache=1'), { grpc: 3, cache: 1 });
   assert.is(parseWeights('grpc:50'), '"grpc:50" is not route=weight');
-  assert.is(parseWeights('grpc=0'), 'the weights add up to 0');
+  assert.is(parseWeights('grpc=0'), 'weight "0" of grpc is not a number above 0');
+  assert.is(parseWeights('grpc=-5,cache=1'), 'weight "-5" of grpc is not a number above 0');
+  assert.is(parseWeights('grpc=half'), 'weight "half" of grpc is not a number above 0');
+  assert.is(parseWeights('grpc=,cache=1'), 'weight "" of grpc is not a number above 0');
+  assert.equal(parseWeights('grpc=1,other=2.5'), { grpc: 1, other: 2.5 });
 });
 
 Split.run();

@@ -41,17 +41,22 @@ export function wilsonInterval(successes: number, trials: number, z = Z_99): { l
   return { low: Math.max(0, centre - margin), high: Math.min(1, centre + margin) };
 }
 
-/** Parses `grpc=50,cache=50` into weights; returns an error sentence when malformed. */
+/**
+ * Parses `grpc=50,cache=50` into weights; returns an error sentence when
+ * malformed. Every weight must be above 0, because a route expected to get
+ * nothing cannot be checked with an interval around a share.
+ */
 export function parseWeights(raw: string): Record<string, number> | string {
   const weights: Record<string, number> = {};
   for (const part of raw.split(',')) {
-    const match = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+    const match = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(\S*)\s*$/.exec(part);
     if (match === null) return `"${part}" is not route=weight`;
-    weights[match[1]] = Number(match[2]);
-  }
 
-  const sum = Object.values(weights).reduce((total, weight) => total + weight, 0);
-  if (sum <= 0) return 'the weights add up to 0';
+    const [, route, text] = match;
+    const weight = Number(text);
+    if (text === '' || !Number.isFinite(weight) || weight <= 0) return `weight "${text}" of ${route} is not a number above 0`;
+    weights[route] = weight;
+  }
   return weights;
 }
 
