@@ -235,7 +235,10 @@ async function checkPrerequisites(runner) {
   for (const tool of PREREQUISITES) {
     const label = tool.exact ?? `>= ${tool.minimum}`;
     if (runner.dryRun) {
+      // Looking a name up on PATH runs nothing, so a dry run can still say what is missing.
+      const found = which.sync(tool.name, { nothrow: true });
       console.log(chalk.gray(`+ ${[tool.name, ...tool.versionArgs].map(quote).join(' ')}   (check ${label})`));
+      if (!found) console.log(chalk.yellow(`    warning: ${tool.name} not found on PATH; a real run stops here. Install: ${tool.hint}`));
       continue;
     }
 
@@ -468,7 +471,7 @@ async function smokeAttempt(url) {
 }
 
 function printUrls(options) {
-  step('Ready');
+  step(options.dryRun ? 'Ready (dry run: these are the URLs a real run prints)' : 'Ready');
   console.log(`    Ingress:      ${options.ingressUrl}/notas   (POST records; Linkerd splits 50/50 between routes)`);
   if (!options.withoutGrafana) {
     console.log('    Grafana:      http://localhost:3000   (user admin; password:');

@@ -184,6 +184,7 @@ Bootstrap('dry run runs nothing', async () => {
   assert.match(dry.stdout, /\+ linkerd --context kind-notas install --crds --set installGatewayAPI=false \| kubectl --context kind-notas apply -f -/);
   assert.match(dry.stdout, /\+ kubectl --context kind-notas apply -f - < Secret notas-redis \(generated values, not shown\)/);
   assert.match(dry.stdout, /\+ kubectl --context kind-notas apply -k k8s\/overlays\/dev/);
+  assert.match(dry.stdout, /Ready \(dry run: these are the URLs a real run prints\)/);
 });
 
 Bootstrap('without grafana overlay', async () => {
@@ -219,6 +220,18 @@ Bootstrap('invalid ingress url fails', async () => {
 Bootstrap.run();
 
 const Prerequisites = suite('bootstrap prerequisites');
+
+Prerequisites('dry run warns of missing helm', async () => {
+  const withoutHelm = new StubBin(STUB_NAMES.filter((name) => name !== 'helm'));
+  try {
+    const run = await withoutHelm.run(['--dry-run']);
+    assert.is(run.code, 0, run.stderr);
+    assert.equal(run.log, []);
+    assert.match(run.stdout, /warning: helm not found on PATH; a real run stops here\. Install: see https:\/\/helm\.sh\/docs\/intro\/install\//);
+  } finally {
+    withoutHelm.remove();
+  }
+});
 
 Prerequisites('missing helm stops with hint', async () => {
   const withoutHelm = new StubBin(STUB_NAMES.filter((name) => name !== 'helm'));
