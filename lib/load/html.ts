@@ -20,12 +20,20 @@ interface ChartData {
   clientBusy: number[];
 }
 
+/**
+ * A final interval shorter than this is left out of the charts: a few
+ * hundredths of a second hold a handful of responses, so its rate and its
+ * split per route are noise (a 100/0 split, a spike or dip in req/s).
+ * The totals and the CSV history still include it.
+ */
+export const MIN_CHARTED_INTERVAL_SECONDS = 0.5;
+
 export function chartData(summary: LoadSummary): ChartData {
   const routes = summary.routes.map((route) => route.route ?? '').filter((route) => route !== '');
   const known = routes.filter((route) => route !== 'unknown');
-  const history = summary.history;
+  const history = chartedHistory(summary);
   const started = Date.parse(summary.startedAt) / 1000;
-  // The last interval is usually shorter than a second; rates are per second of it.
+  // A kept last interval may still be shorter than a second; rates are per second of it.
   const perSecond = (value: number, index: number) => value / Math.max(history[index].intervalSeconds, 0.001);
   const perRoute = <T>(pick: (routeName: string, index: number) => T) =>
     Object.fromEntries(routes.map((route) => [route, history.map((_, index) => pick(route, index))]));
@@ -50,6 +58,13 @@ export function chartData(summary: LoadSummary): ChartData {
     users: history.map((point) => point.users),
     clientBusy: history.map((point) => 100 * (point.client?.eventLoopUtilization ?? 0)),
   };
+}
+
+function chartedHistory(summary: LoadSummary): LoadSummary['history'] {
+  const history = summary.history;
+  const last = history[history.length - 1];
+  if (history.length > 1 && last.intervalSeconds < MIN_CHARTED_INTERVAL_SECONDS) return history.slice(0, -1);
+  return history;
 }
 
 function escapeHtml(text: string): string {
