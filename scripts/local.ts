@@ -15,7 +15,7 @@ import { DURATION_FORM, formatLive, formatLiveLine, formatReport, parseDuration,
 import { POOL_DEFAULTS, formatPool, generatePool } from '../lib/pool.ts';
 import { formatReconciliation, verifyStorage } from '../lib/reconcile.ts';
 import { startLocalStack, type LocalStack } from '../lib/stack/local.ts';
-import { stopAll } from '../lib/stack/process.ts';
+import { onUnexpectedExit, stopAll } from '../lib/stack/process.ts';
 
 const HELP = `Usage: npm run local -- [options]
 
@@ -249,6 +249,11 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   ensurePool(options);
+
+  // A crashed component is named at once, not discovered through failing requests.
+  onUnexpectedExit((exit) => {
+    log(`\n${exit.name} exited unexpectedly (code ${exit.status.code}, signal ${exit.status.signal}); log ${exit.logFile}, last lines:\n${exit.tail}`);
+  });
 
   let stack: LocalStack | undefined;
   try {

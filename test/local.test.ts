@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +25,19 @@ interface RunOutput {
   stderr: string;
 }
 
-/** Lists the pids whose environment contains this run's marker, the stack's children included. */
-function processesMarked(marker: string): number[] {
+/**
+ * Lists the pids that belong to one run: those whose environment contains its
+ * marker, and those working in its folder. redis-server and nginx rewrite
+ * their process title over the environment, so only their folder shows.
+ */
+function processesOf(marker: string, runDir: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`NOTAS_TEST_RUN=${marker}`)) pids.push(Number(entry));
+      const inEnvironment = readFileSync(`/proc/${entry}/environ`, 'latin1').includes(`NOTAS_TEST_RUN=${marker}`);
+      const inFolder = readlinkSync(`/proc/${entry}/cwd`).startsWith(runDir);
+      if (inEnvironment || inFolder) pids.push(Number(entry));
     } catch {
       // The process ended while the list was read.
     }
@@ -39,7 +45,7 @@ function processesMarked(marker: string): number[] {
   return pids;
 }
 
-function runLocal(args: string[], marker: string, options: { until?: string; signal?: NodeJS.Signals } = {}): Promise<RunOutput> {
+function runLocal(args: string[], marker: string, options: { until?: string; signal?: NodeJS.Signals; beforeSignal?: () => Promise<void> } = {}): Promise<RunOutput> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/local.ts', ...args], {
       env: { ...process.env, NOTAS_TEST_RUN: marker, MONGO_URL: '', REDIS_URL: '' },
@@ -53,7 +59,14 @@ function runLocal(args: string[], marker: string, options: { until?: string; sig
       stderr += chunk;
       if (options.until !== undefined && !signalled && stderr.includes(options.until)) {
         signalled = true;
-        child.kill(options.signal ?? 'SIGINT');
+        const before = options.beforeSignal ?? (async () => undefined);
+        before().then(
+          () => child.kill(options.signal ?? 'SIGINT'),
+          (error: unknown) => {
+            child.kill(options.signal ?? 'SIGINT');
+            reject(error);
+          },
+        );
       }
     });
 
@@ -104,7 +117,8 @@ Local('weights come from the HTTPRoute', () => {
 Local('5,000 requests split and reconcile', async () => {
   const marker = randomUUID();
   const json = join(dir, 'run.json');
-  const result = await runLocal(['--requests', '5000', '--users', '32', '--dir', join(dir, 'run'), '--port', String(await freePortNumber()), '--json', json], marker);
+  const runDir = join(dir, 'run');
+  const result = await runLocal(['--requests', '5000', '--users', '32', '--dir', runDir, '--port', String(await freePortNumber()), '--json', json], marker);
 
   assert.is(result.status, 0, `exit ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr.slice(-2000)}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as LocalJson;
@@ -124,13 +138,14 @@ Local('5,000 requests split and reconcile', async () => {
   assert.is(report.reconciliation.counts.documentsInRun, 5000);
   assert.match(result.stdout, 'reconciliation: exact');
 
-  assert.equal(processesMarked(marker), [], 'processes left behind after a normal end');
+  assert.equal(processesOf(marker, runDir), [], 'processes left behind after a normal end');
 });
 
 Local('invalid records get 400 and are not stored', async () => {
   const marker = randomUUID();
   const json = join(dir, 'invalid.json');
-  const result = await runLocal(['--requests', '5000', '--users', '32', '--invalid-ratio', '0.1', '--dir', join(dir, 'invalid'), '--port', String(await freePortNumber()), '--json', json], marker);
+  const runDir = join(dir, 'invalid');
+  const result = await runLocal(['--requests', '5000', '--users', '32', '--invalid-ratio', '0.1', '--dir', runDir, '--port', String(await freePortNumber()), '--json', json], marker);
 
   assert.is(result.status, 0, `exit ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr.slice(-2000)}`);
   const report = JSON.parse(readFileSync(json, 'utf8')) as LocalJson;
@@ -145,7 +160,7 @@ Local('invalid records get 400 and are not stored', async () => {
   assert.is(report.reconciliation.counts.acknowledged, valid);
   assert.is(report.reconciliation.counts.documentsInRun, valid);
   assert.ok(report.reconciliation.ok);
-  assert.equal(processesMarked(marker), []);
+  assert.equal(processesOf(marker, runDir), []);
 });
 
 Local('second run in same dir reconciles', async () => {
@@ -163,7 +178,8 @@ Local('second run in same dir reconciles', async () => {
 Local('Ctrl-C stops every process', async () => {
   const marker = randomUUID();
   const stateFile = join(dir, 'state.json');
-  const result = await runLocal(['--no-load', '--keep', '--state-file', stateFile, '--dir', join(dir, 'keep'), '--port', String(await freePortNumber())], marker, { until: 'Ctrl-C stops it', signal: 'SIGINT' });
+  const runDir = join(dir, 'keep');
+  const result = await runLocal(['--no-load', '--keep', '--state-file', stateFile, '--dir', runDir, '--port', String(await freePortNumber())], marker, { until: 'Ctrl-C stops it', signal: 'SIGINT' });
 
   assert.is(result.status, 0, result.stderr.slice(-2000));
   const state = JSON.parse(readFileSync(stateFile, 'utf8'));
@@ -173,7 +189,30 @@ Local('Ctrl-C stops every process', async () => {
   assert.match(state.grpcServer, /^127\.0\.0\.1:\d+$/);
   assert.match(state.mongoUrl, /^mongodb:\/\/127\.0\.0\.1:\d+/);
   assert.match(state.redisUrl, /^redis:\/\/127\.0\.0\.1:\d+/);
-  assert.equal(processesMarked(marker), [], 'processes left behind after Ctrl-C');
+  assert.equal(processesOf(marker, runDir), [], 'processes left behind after Ctrl-C');
+});
+
+Local('crashed component is reported', async () => {
+  const marker = randomUUID();
+  const stateFile = join(dir, 'crash-state.json');
+  const runDir = join(dir, 'crash');
+  let killed = false;
+  const result = await runLocal(['--no-load', '--keep', '--state-file', stateFile, '--dir', runDir, '--port', String(await freePortNumber())], marker, {
+    until: 'Ctrl-C stops it',
+    signal: 'SIGINT',
+    beforeSignal: async () => {
+      // Kill the stack's redis-server as a crash would, then give local.ts a moment to notice.
+      const redisPid = processesOf(marker, runDir).find((pid) => readFileSync(`/proc/${pid}/comm`, 'latin1').startsWith('redis-server'));
+      assert.ok(redisPid !== undefined, 'redis-server of the stack not found');
+      process.kill(redisPid, 'SIGKILL');
+      killed = true;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    },
+  });
+
+  assert.ok(killed);
+  assert.match(result.stderr, /redis exited unexpectedly \(code null, signal SIGKILL\)/);
+  assert.equal(processesOf(marker, runDir), [], 'processes left behind after a crash and Ctrl-C');
 });
 
 Local('taken port fails start and cleans up', async () => {
@@ -183,11 +222,12 @@ Local('taken port fails start and cleans up', async () => {
   const port = (blocker.address() as { port: number }).port;
 
   try {
-    const result = await runLocal(['--requests', '10', '--dir', join(dir, 'clash'), '--port', String(port)], marker);
+    const runDir = join(dir, 'clash');
+    const result = await runLocal(['--requests', '10', '--dir', runDir, '--port', String(port)], marker);
     assert.is(result.status, 1);
     assert.match(result.stderr, 'nginx exited before it was ready');
     assert.match(result.stderr, 'Address already in use');
-    assert.equal(processesMarked(marker), [], 'processes left behind after a failed start');
+    assert.equal(processesOf(marker, runDir), [], 'processes left behind after a failed start');
   } finally {
     blocker.close();
   }

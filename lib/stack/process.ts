@@ -109,6 +109,12 @@ export async function startProcess<T = true>(options: StartProcessOptions<T>): P
   const tail = (count = 30) => lines.slice(-count).join('\n');
   const readyValue = await waitUntilReady(child, options, log, lines, exited, readyTimeoutMs, stopTimeoutMs);
 
+  let stopping = false;
+  void exited.then((status) => {
+    if (stopping) return;
+    for (const listener of exitListeners) listener({ name: options.name, logFile: options.logFile, status, tail: tail() });
+  });
+
   const managed: ManagedProcess<T> = {
     name: options.name,
     pid: child.pid as number,
@@ -117,9 +123,32 @@ export async function startProcess<T = true>(options: StartProcessOptions<T>): P
     ready: readyValue,
     exited,
     tail,
-    stop: (timeoutMs = stopTimeoutMs) => stopGroup(child, exited, timeoutMs),
+    stop: (timeoutMs = stopTimeoutMs) => {
+      stopping = true;
+      return stopGroup(child, exited, timeoutMs);
+    },
   };
   return managed;
+}
+
+/** A ready process that exited without a call to its `stop()`. */
+export interface UnexpectedExit {
+  name: string;
+  logFile: string;
+  status: ExitStatus;
+  /** Its last 30 output lines. */
+  tail: string;
+}
+
+const exitListeners = new Set<(exit: UnexpectedExit) => void>();
+
+/**
+ * Calls `listener` whenever a ready process ends on its own, such as a
+ * database that crashed; returns a function that removes the listener.
+ */
+export function onUnexpectedExit(listener: (exit: UnexpectedExit) => void): () => void {
+  exitListeners.add(listener);
+  return () => exitListeners.delete(listener);
 }
 
 function waitUntilReady<T>(
