@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { PoolEntry } from '../lib/load/pool.ts';
+import { formatReport } from '../lib/load/report.ts';
 import { runLoad } from '../lib/load/run.ts';
 import { poolRecords, startFakeNotas, type FakeNotas } from './helpers/load-server.ts';
 
@@ -136,6 +137,34 @@ Run('open model shows a server stall', async () => {
   assert.is(result.summary.model, 'open');
   assert.ok(result.summary.selfCheck.sendLagMs !== null);
 });
+
+for (const transport of ['net', 'undici'] as const) {
+  Run(`${transport}: overload ends on time`, async () => {
+    // 4 connections at 200 ms per response serve 20 req/s of the 300 req/s
+    // scheduled, so the client's queue grows all run long. Queued requests
+    // must time out 1 s after their scheduled send time, and the rest must
+    // be dropped unsent at the stop. The elapsed bound is a correctness
+    // limit, not a speed goal: without both rules the run takes about 30 s.
+    const notas = await server({ delayMs: 200 });
+    const result = await runLoad({ url: notas.url, pool: entries(10), rate: 300, connections: 4, durationMs: 2000, timeoutMs: 1000, transport, runId: `slow-${transport}` });
+    const summary = result.summary;
+
+    assert.ok(summary.elapsedSeconds < 2 + 1 + 3, `elapsed ${summary.elapsedSeconds} s`);
+    assert.ok(summary.total.maxMs <= 1000 + 500, `max ${summary.total.maxMs} ms`);
+    assert.ok(summary.notSent > 0, `notSent ${summary.notSent}`);
+    assert.ok(summary.total.requests + summary.notSent <= 601, `requests ${summary.total.requests}, notSent ${summary.notSent}`);
+
+    const timeouts = summary.failures.find((failure) => failure.kind === 'timeout');
+    assert.ok(timeouts !== undefined, JSON.stringify(summary.failures.map((failure) => failure.kind)));
+    assert.ok(timeouts.occurrences > 100, `${timeouts.occurrences} timeouts`);
+    assert.is(summary.total.failures, summary.total.requests - result.acknowledged.length);
+
+    // Requests timed out before sending cannot have been stored.
+    const uncertainKeys = new Set(result.uncertain.map((entry) => entry.key));
+    assert.ok(notas.keys.length <= result.acknowledged.length + uncertainKeys.size, `server received ${notas.keys.length}`);
+    assert.match(formatReport(summary), /requests still queued for a connection were dropped unsent/);
+  });
+}
 
 Run('closed model hides the same stall', async () => {
   // The contrast that makes the open model necessary: two users see the

@@ -29,8 +29,15 @@ function headline(summary: LoadSummary): string {
     : `open model, ${settings.rate} req/s`;
   return [
     `${count(summary.total.requests)} requests in ${summary.elapsedSeconds.toFixed(1)} s (${rate(summary.total.rps)} req/s), ${load}, POST ${summary.url}`,
-    `stopped by ${summary.stopReason}; run id ${summary.runId}`,
+    `stopped by ${summary.stopReason}${notSentNote(summary)}; run id ${summary.runId}`,
   ].join('\n');
+}
+
+/** Describes the queued requests the stop dropped; empty when there were none. */
+export function notSentNote(summary: LoadSummary): string {
+  const notSent = summary.notSent ?? 0;
+  if (notSent === 0) return '';
+  return ` (${count(notSent)} requests still queued for a connection were dropped unsent: not counted as requests or failures)`;
 }
 
 function routeRow(route: RouteSummary): string[] {

@@ -15,7 +15,7 @@ import {
 } from './summary.ts';
 import { DEFAULT_THRESHOLDS, evaluateThresholds, type Thresholds } from './thresholds.ts';
 import { NetTransport } from './transport-net.ts';
-import { classifyError, type LoadTransport, type Outcome } from './transport.ts';
+import { NOT_SENT_CODE, classifyError, type LoadTransport, type Outcome } from './transport.ts';
 
 /** A 2xx response: the id the route returned for the idempotency key. */
 export interface Acknowledgement {
@@ -28,10 +28,10 @@ export interface Acknowledgement {
 
 /**
  * A request whose effect is unknown: it was sent, but no complete response
- * arrived, or the response was a 5xx. A route can answer 502, 503 or 504
- * after a write already reached a database (route cache stores in MongoDB
- * before Redis; a gateway timeout can come after the writer stored the
- * record), so a 5xx proves nothing either way.
+ * arrived, or the response was a 5xx. A route can return 502, 503 or 504
+ * after a write already reached a database. Route cache stores in MongoDB
+ * before Redis, and a gateway timeout can come after the writer stored the
+ * record. So a 5xx proves nothing either way.
  */
 export interface UncertainRequest {
   key: string;
@@ -60,7 +60,11 @@ export interface LoadOptions {
   durationMs?: number | null;
   /** Stop after this many requests; null for no limit. */
   requests?: number | null;
-  /** Per-request timeout for headers and between body chunks, ms (default 10 000). */
+  /**
+   * Per-request timeout for headers and between body chunks, ms (default
+   * 10 000). In the open model it counts from the scheduled send time, so
+   * time queued in the client for a free connection counts too.
+   */
   timeoutMs?: number;
   /**
    * HTTP client: `net`, a minimal HTTP/1.1 client for http: URLs that uses
@@ -75,7 +79,7 @@ export interface LoadOptions {
   recordAcknowledgements?: boolean;
   /** Prefix of every Idempotency-Key (default: 12 random hex digits). */
   runId?: string;
-  /** Aborting stops sending; requests in flight finish (bounded by the timeout) and the run reports. */
+  /** Aborting stops sending and drops requests not yet sent; requests in flight finish (bounded by the timeout) and the run reports. */
   signal?: AbortSignal;
   /** Aborting ends requests in flight at once; they count as `aborted`. */
   forceSignal?: AbortSignal;
@@ -153,12 +157,15 @@ class LoadRun {
   readonly requestLimit: number | null;
   readonly targetUsers: number;
   readonly connections: number;
+  readonly timeoutMs: number;
 
   readonly acknowledged: Acknowledgement[] = [];
   readonly uncertain: UncertainRequest[] = [];
   invalidSent = 0;
   invalidRejected = 0;
   invalidAccepted = 0;
+  /** Requests dropped from the client's queue when the run stopped: never sent, never counted. */
+  notSent = 0;
 
   issued = 0;
   inFlight = 0;
@@ -184,6 +191,7 @@ class LoadRun {
     else if (this.requestLimit === null) this.durationMs = DEFAULTS.durationMs;
     else this.durationMs = null;
     this.targetUsers = options.users ?? DEFAULTS.users;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
 
     this.connections = options.connections ?? (this.model === 'closed' ? this.targetUsers : DEFAULTS.openConnections);
     this.transportName = options.transport ?? (this.url.protocol === 'http:' ? 'net' : 'undici');
@@ -191,7 +199,7 @@ class LoadRun {
   }
 
   async openTransport(): Promise<void> {
-    const transportOptions = { connections: this.connections, timeoutMs: this.options.timeoutMs ?? DEFAULTS.timeoutMs };
+    const transportOptions = { connections: this.connections, timeoutMs: this.timeoutMs };
     if (this.transportName === 'net') {
       this.transport = new NetTransport(this.url, transportOptions);
       return;
@@ -247,6 +255,11 @@ class LoadRun {
     this.stopReason = reason;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+
+    // A duration or a signal ends the run now, so requests still waiting for
+    // a connection are not sent after it. A request limit asked for exactly
+    // that many requests, so those queued requests still go out.
+    if (reason !== 'requests') this.transport.dropUnsent();
     this.settleIfIdle();
   }
 
@@ -286,7 +299,7 @@ class LoadRun {
     }
 
     const sentAt = performance.now();
-    this.issue(sentAt, () => {
+    this.issue(sentAt, null, () => {
       const [minWait, maxWait] = this.options.waitMs ?? [0, 0];
       const waitMs = minWait + Math.random() * (maxWait - minWait);
       if (waitMs <= 0 || this.stopping) this.userStep();
@@ -309,7 +322,7 @@ class LoadRun {
         scheduled++;
         const intended = this.startMs + scheduledTime(scheduled, rate, rampMs);
         this.sendLag.record(Math.max(0, now - intended) * 1000);
-        this.issue(intended, undefined);
+        this.issue(intended, intended + this.timeoutMs, undefined);
       }
 
       if (!this.stopping) this.later(step, 1);
@@ -317,7 +330,8 @@ class LoadRun {
     step();
   }
 
-  issue(startMs: number, next: (() => void) | undefined): void {
+  /** Sends the next pool entry; `deadline` (performance.now() ms) bounds its whole time, null leaves the transport's timeout. */
+  issue(startMs: number, deadline: number | null, next: (() => void) | undefined): void {
     const entry = this.pool[this.issued % this.pool.length];
     this.issued++;
     this.inFlight++;
@@ -325,8 +339,9 @@ class LoadRun {
 
     const key = `${this.runId}:${this.issued}`;
     const wantBody = this.recordAcks;
-    this.transport.send(entry, key, wantBody, (outcome) => {
-      this.complete(entry, key, startMs, outcome);
+    this.transport.send(entry, key, wantBody, deadline, (outcome) => {
+      if (isNotSent(outcome)) this.notSent++;
+      else this.complete(entry, key, startMs, outcome);
       this.inFlight--;
       if (next !== undefined) next();
       this.settleIfIdle();
@@ -446,6 +461,7 @@ class LoadRun {
       unexpected: total.failures,
       acknowledged: this.acknowledged.length,
       uncertain: this.uncertain.length,
+      notSent: this.notSent,
       split: checkSplit(countsByRoute(this.collector), this.options.expectSplit ?? DEFAULTS.expectSplit),
       selfCheck,
       thresholds,
@@ -466,7 +482,7 @@ class LoadRun {
     const common = {
       durationMs: this.durationMs,
       requests: this.requestLimit,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      timeoutMs: this.timeoutMs,
       connections: this.connections,
       transport: this.transportName,
       poolSize: this.pool.length,
@@ -495,6 +511,10 @@ export function scheduledTime(n: number, rate: number, rampMs: number): number {
 }
 
 const noSample = () => '';
+
+function isNotSent(outcome: Outcome): boolean {
+  return outcome.error !== null && (outcome.error as { code?: string }).code === NOT_SENT_CODE;
+}
 
 function sampleOf(outcome: Outcome): string {
   const text = outcome.error !== null ? outcome.error.message : (outcome.body ?? '');

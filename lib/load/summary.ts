@@ -58,6 +58,12 @@ export interface LoadSummary {
   unexpected: number;
   acknowledged: number;
   uncertain: number;
+  /**
+   * Requests still queued in the client, waiting for a free connection, when
+   * the duration ran out or a signal stopped the run. They were never sent,
+   * so they are neither requests, failures nor latency samples.
+   */
+  notSent: number;
   split: SplitCheck;
   selfCheck: SelfCheck;
   thresholds: ThresholdReport;

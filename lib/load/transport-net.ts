@@ -1,6 +1,14 @@
 import { connect, type Socket } from 'node:net';
 import type { PoolEntry } from './pool.ts';
-import type { LoadTransport, OutcomeListener, TransportOptions } from './transport.ts';
+import {
+  DEADLINE_CODE,
+  DEADLINE_SWEEP_MS,
+  NOT_SENT_CODE,
+  errorWithCode,
+  type LoadTransport,
+  type OutcomeListener,
+  type TransportOptions,
+} from './transport.ts';
 
 /**
  * A minimal HTTP/1.1 client on node:net for the one request this tool sends:
@@ -23,6 +31,7 @@ export class NetTransport implements LoadTransport {
   readonly all = new Set<NetConnection>();
   readonly queue: PendingRequest[] = [];
   queueHead = 0;
+  sweeper: NodeJS.Timeout | undefined;
   destroyed = false;
   // Bodies as latin1 strings, so head and body go out in one string write
   // with the body's UTF-8 bytes unchanged.
@@ -37,7 +46,7 @@ export class NetTransport implements LoadTransport {
     this.headPrefix = `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\nidempotency-key: `;
   }
 
-  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, listener: OutcomeListener): void {
+  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, deadline: number | null, listener: OutcomeListener): void {
     let body = this.latin1Bodies.get(entry);
     if (body === undefined) {
       body = entry.body.toString('latin1');
@@ -46,6 +55,7 @@ export class NetTransport implements LoadTransport {
     const request: PendingRequest = {
       payload: `${this.headPrefix}${idempotencyKey}\r\ncontent-length: ${entry.body.length}\r\n\r\n${body}`,
       wantSuccessBody,
+      deadline,
       listener,
     };
 
@@ -53,10 +63,54 @@ export class NetTransport implements LoadTransport {
       listener(failure(errorWithCode('UND_ERR_DESTROYED', 'transport destroyed'), false));
       return;
     }
+    if (deadline !== null && deadline <= performance.now()) {
+      listener(failure(this.deadlineError(), false));
+      return;
+    }
 
     const connection = this.takeIdle() ?? (this.all.size < this.maxConnections ? this.open() : undefined);
-    if (connection === undefined) this.queue.push(request);
-    else connection.start(request);
+    if (connection !== undefined) {
+      connection.start(request);
+      return;
+    }
+    this.queue.push(request);
+    if (deadline !== null && this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.expireQueued(), DEADLINE_SWEEP_MS);
+      this.sweeper.unref();
+    }
+  }
+
+  deadlineError(): Error {
+    return errorWithCode(DEADLINE_CODE, `not sent within ${this.timeoutMs} ms of the scheduled send time: every connection was busy`);
+  }
+
+  /** Takes the next queued request, or undefined when the queue is empty. */
+  shiftQueue(): PendingRequest | undefined {
+    if (this.queueHead >= this.queue.length) return undefined;
+    const next = this.queue[this.queueHead];
+    this.queueHead++;
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    return next;
+  }
+
+  /**
+   * Fails queued requests whose deadline has passed. The runner issues
+   * requests in the order of their scheduled times, so deadlines rise along
+   * the queue and the scan stops at the first one still in time.
+   */
+  expireQueued(): void {
+    const now = performance.now();
+    while (this.queueHead < this.queue.length) {
+      const head = this.queue[this.queueHead];
+      if (head.deadline === null || head.deadline > now) return;
+      this.shiftQueue();
+      head.listener(failure(this.deadlineError(), false));
+    }
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** Returns an idle connection the server will not close under the request, if any. */
@@ -76,19 +130,12 @@ export class NetTransport implements LoadTransport {
     return connection;
   }
 
-  /** Hands the connection the next queued request, or parks it as idle. */
+  /** Hands the connection the next queued request still within its deadline, or parks it as idle. */
   release(connection: NetConnection): void {
-    if (this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead];
-      this.queueHead++;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead);
-        this.queueHead = 0;
-      }
-      connection.start(next);
-      return;
-    }
-    this.idle.push(connection);
+    this.expireQueued();
+    const next = this.shiftQueue();
+    if (next !== undefined) connection.start(next);
+    else this.idle.push(connection);
   }
 
   forget(connection: NetConnection): void {
@@ -97,8 +144,25 @@ export class NetTransport implements LoadTransport {
     if (index >= 0) this.idle.splice(index, 1);
   }
 
+  dropUnsent(): void {
+    const notSent = errorWithCode(NOT_SENT_CODE, 'dropped unsent when the run stopped');
+    const queued = this.queue.slice(this.queueHead);
+    this.queue.length = 0;
+    this.queueHead = 0;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+
+    // A connection still connecting has not written its request either.
+    for (const connection of [...this.all]) {
+      if (connection.request !== null && !connection.sent) connection.abort(notSent);
+    }
+    for (const request of queued) request.listener(failure(notSent, false));
+  }
+
   destroy(): Promise<void> {
     this.destroyed = true;
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     const aborted = errorWithCode('UND_ERR_DESTROYED', 'transport destroyed');
     for (const connection of [...this.all]) connection.abort(aborted);
     const queued = this.queue.slice(this.queueHead);
@@ -112,6 +176,8 @@ export class NetTransport implements LoadTransport {
 interface PendingRequest {
   payload: string;
   wantSuccessBody: boolean;
+  /** performance.now() time by which the whole response must have arrived, or null. */
+  deadline: number | null;
   listener: OutcomeListener;
 }
 
@@ -134,6 +200,8 @@ class NetConnection {
   connected = false;
   request: PendingRequest | null = null;
   sent = false;
+  /** True while the socket timeout is a request's remaining time rather than the transport's timeoutMs. */
+  deadlineArmed = false;
 
   // Response parser state.
   pending: Buffer | null = null;
@@ -181,7 +249,8 @@ class NetConnection {
     this.socket = socket;
     this.connected = false;
     socket.setNoDelay(true);
-    socket.setTimeout(this.transport.timeoutMs);
+    this.deadlineArmed = false;
+    this.armTimeout(socket);
     socket.on('connect', () => {
       this.connected = true;
       if (this.request !== null) this.write();
@@ -193,7 +262,27 @@ class NetConnection {
 
   write(): void {
     this.sent = true;
+    this.armTimeout(this.socket!);
     this.socket!.write(this.request!.payload, 'latin1');
+  }
+
+  /**
+   * Sets the socket's inactivity timeout to the request's remaining time
+   * when it has a deadline. Responses here are small and arrive in one or
+   * two reads, so in practice it also bounds the whole response.
+   */
+  armTimeout(socket: Socket): void {
+    const deadline = this.request?.deadline ?? null;
+    if (deadline !== null) {
+      const remaining = Math.min(this.transport.timeoutMs, deadline - performance.now());
+      socket.setTimeout(Math.max(1, remaining));
+      this.deadlineArmed = true;
+      return;
+    }
+    if (this.deadlineArmed || !this.connected) {
+      socket.setTimeout(this.transport.timeoutMs);
+      this.deadlineArmed = false;
+    }
   }
 
   resetParser(): void {
@@ -209,8 +298,9 @@ class NetConnection {
 
   onTimeout(): void {
     if (this.request === null) return;
+    const since = this.request.deadline === null ? '' : ' of the scheduled send time';
     const error = this.connected
-      ? errorWithCode('UND_ERR_HEADERS_TIMEOUT', `no response within ${this.transport.timeoutMs} ms`)
+      ? errorWithCode('UND_ERR_HEADERS_TIMEOUT', `no response within ${this.transport.timeoutMs} ms${since}`)
       : errorWithCode('UND_ERR_CONNECT_TIMEOUT', `no connection within ${this.transport.timeoutMs} ms`);
     this.abort(error);
   }
@@ -426,10 +516,6 @@ class NetConnection {
     }
     request.listener(outcome);
   }
-}
-
-function errorWithCode(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
 }
 
 function failure(error: Error, sent: boolean) {

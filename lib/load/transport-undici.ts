@@ -1,6 +1,15 @@
 import { Pool } from 'undici';
 import type { PoolEntry } from './pool.ts';
-import type { LoadTransport, OutcomeListener, TransportOptions } from './transport.ts';
+import {
+  DEADLINE_CODE,
+  DEADLINE_SWEEP_MS,
+  NOT_SENT_CODE,
+  errorWithCode,
+  type LoadTransport,
+  type Outcome,
+  type OutcomeListener,
+  type TransportOptions,
+} from './transport.ts';
 
 // Keep response bodies of failures short: they only feed the failure sample.
 const MAX_BODY_BYTES = 64 * 1024;
@@ -21,16 +30,50 @@ class RequestHandler {
   route = 'unknown';
   bytes = 0;
   sent = false;
+  /** True once the listener has been called; later callbacks from undici are ignored. */
+  reported = false;
   chunks: Buffer[] | null = null;
+  deadlineTimer: NodeJS.Timeout | undefined;
+  readonly transport: UndiciTransport;
   readonly wantSuccessBody: boolean;
+  readonly deadline: number | null;
   readonly listener: OutcomeListener;
 
-  constructor(wantSuccessBody: boolean, listener: OutcomeListener) {
+  constructor(transport: UndiciTransport, wantSuccessBody: boolean, deadline: number | null, listener: OutcomeListener) {
+    this.transport = transport;
     this.wantSuccessBody = wantSuccessBody;
+    this.deadline = deadline;
     this.listener = listener;
   }
 
-  onConnect(): void {}
+  /** Called by undici just before it writes the request. */
+  onConnect(abort: (error: Error) => void): void {
+    this.transport.unsent.delete(this);
+    if (this.reported) {
+      // Dropped or expired while queued. Aborting also closes this
+      // connection, because undici offers no way to take a request back out
+      // of its queue.
+      abort(errorWithCode(NOT_SENT_CODE, 'dropped unsent'));
+      return;
+    }
+    if (this.deadline === null) return;
+
+    const remaining = this.deadline - performance.now();
+    if (remaining <= 0) {
+      abort(this.transport.deadlineError());
+      return;
+    }
+    const timeout = errorWithCode('UND_ERR_HEADERS_TIMEOUT', `no response within ${this.transport.timeoutMs} ms of the scheduled send time`);
+    this.deadlineTimer = setTimeout(() => abort(timeout), remaining);
+  }
+
+  report(outcome: Outcome): void {
+    clearTimeout(this.deadlineTimer);
+    if (this.reported) return;
+    this.reported = true;
+    this.transport.unsent.delete(this);
+    this.listener(outcome);
+  }
 
   onRequestSent(): void {
     this.sent = true;
@@ -58,11 +101,11 @@ class RequestHandler {
 
   onComplete(): void {
     const body = this.chunks === null ? null : Buffer.concat(this.chunks).toString('utf8');
-    this.listener({ status: this.status, route: this.route, body, bytes: this.bytes, error: null, sent: true });
+    this.report({ status: this.status, route: this.route, body, bytes: this.bytes, error: null, sent: true });
   }
 
   onError(error: Error): void {
-    this.listener({ status: 0, route: 'unknown', body: null, bytes: this.bytes, error, sent: this.sent });
+    this.report({ status: 0, route: 'unknown', body: null, bytes: this.bytes, error, sent: this.sent });
   }
 }
 
@@ -71,6 +114,9 @@ export class UndiciTransport implements LoadTransport {
   readonly pool: Pool;
   readonly path: string;
   readonly timeoutMs: number;
+  /** Requests undici has not started writing, in dispatch order. */
+  readonly unsent = new Set<RequestHandler>();
+  sweeper: NodeJS.Timeout | undefined;
 
   constructor(url: URL, options: TransportOptions) {
     this.path = url.pathname + url.search;
@@ -85,7 +131,13 @@ export class UndiciTransport implements LoadTransport {
     });
   }
 
-  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, listener: OutcomeListener): void {
+  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, deadline: number | null, listener: OutcomeListener): void {
+    const handler = new RequestHandler(this, wantSuccessBody, deadline, listener);
+    this.unsent.add(handler);
+    if (deadline !== null && this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.expireUnsent(), DEADLINE_SWEEP_MS);
+      this.sweeper.unref();
+    }
     this.pool.dispatch(
       {
         path: this.path,
@@ -93,8 +145,30 @@ export class UndiciTransport implements LoadTransport {
         body: entry.body,
         headers: ['content-type', 'application/json', 'idempotency-key', idempotencyKey],
       },
-      new RequestHandler(wantSuccessBody, listener) as never,
+      handler as never,
     );
+  }
+
+  deadlineError(): Error {
+    return errorWithCode(DEADLINE_CODE, `not sent within ${this.timeoutMs} ms of the scheduled send time: every connection was busy`);
+  }
+
+  /** Fails unsent requests whose deadline has passed. Deadlines rise in dispatch order, so the scan stops at the first one still in time. */
+  expireUnsent(): void {
+    const now = performance.now();
+    for (const handler of this.unsent) {
+      if (handler.deadline === null || handler.deadline > now) return;
+      handler.report(failure(this.deadlineError()));
+    }
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  dropUnsent(): void {
+    const notSent = errorWithCode(NOT_SENT_CODE, 'dropped unsent when the run stopped');
+    for (const handler of [...this.unsent]) handler.report(failure(notSent));
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** Waits for queued requests, then closes every connection. */
@@ -104,6 +178,12 @@ export class UndiciTransport implements LoadTransport {
 
   /** Aborts every request in flight; each reports an error outcome. */
   destroy(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
     return this.pool.destroy();
   }
+}
+
+function failure(error: Error): Outcome {
+  return { status: 0, route: 'unknown', body: null, bytes: 0, error, sent: false };
 }

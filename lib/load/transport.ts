@@ -20,9 +20,29 @@ export type OutcomeListener = (outcome: Outcome) => void;
 
 /** HTTP client interface the runner sends through. */
 export interface LoadTransport {
-  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, listener: OutcomeListener): void;
+  /**
+   * Sends one request, or queues it until a connection is free. `deadline`
+   * is a performance.now() time: a request still queued then fails with
+   * DEADLINE_CODE unsent, and one already sent fails as a headers timeout.
+   * Null leaves only the per-phase timeout of TransportOptions.
+   */
+  send(entry: PoolEntry, idempotencyKey: string, wantSuccessBody: boolean, deadline: number | null, listener: OutcomeListener): void;
+  /** Ends every request not yet written to a socket with a NOT_SENT_CODE error; requests already sent go on. */
+  dropUnsent(): void;
   /** Aborts every request in flight, each reporting an error outcome, and closes the connections. */
   destroy(): Promise<void>;
+}
+
+/** Error code of a request dropped by dropUnsent() before it was written: not a failure, and not a latency sample. */
+export const NOT_SENT_CODE = 'NOTAS_NOT_SENT';
+/** Error code of a request whose deadline passed while it waited for a connection. */
+export const DEADLINE_CODE = 'NOTAS_DEADLINE';
+
+/** Interval, ms, at which queued requests are checked against their deadline, so their timeout fires at most this late (plus event-loop delay). */
+export const DEADLINE_SWEEP_MS = 50;
+
+export function errorWithCode(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 export interface TransportOptions {
@@ -43,6 +63,8 @@ export function classifyError(error: Error, sent: boolean): { kind: string; unce
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return { kind: 'timeout', uncertain: true };
+    case DEADLINE_CODE:
+      return { kind: 'timeout', uncertain: false };
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':

@@ -10,6 +10,8 @@ export interface FakeNotasOptions {
   stallMs?: number;
   /** Never respond to request number `hangAt`, so the client must time out. */
   hangAt?: number;
+  /** Delay every response by this many ms, so a high rate overloads the server. */
+  delayMs?: number;
 }
 
 export interface FakeNotas {
@@ -70,7 +72,7 @@ export async function startFakeNotas(options: FakeNotasOptions = {}): Promise<Fa
       }
       if (number === options.stallAt) stalledUntil = Date.now() + (options.stallMs ?? 1000);
 
-      const waitMs = stalledUntil - Date.now();
+      const waitMs = Math.max(stalledUntil - Date.now(), options.delayMs ?? 0);
       const body = Buffer.concat(chunks).toString('utf8');
       if (waitMs > 0) setTimeout(() => respond(request, response, body, number), waitMs);
       else respond(request, response, body, number);
