@@ -21,11 +21,13 @@ import {
   parseDuration,
   parseWeights,
   runLoad,
+  runVerdict,
   writeCsvFiles,
   writeHtml,
   type LoadOptions,
   type LoadResult,
   type Progress,
+  type VerificationReport,
 } from '../lib/load/index.ts';
 
 const DEFAULT_URL = 'http://localhost:8080/notas';
@@ -43,7 +45,9 @@ Target and input:
   --url URL                 endpoint to POST to (default ${DEFAULT_URL})
   --pool FILE               JSON array or NDJSON of records (default ${DEFAULT_POOL}); records
                             marked "_invalid": "<reason>" are expected to get a 400
-  --timeout DURATION        per-request timeout for headers and body, above 0 (default 10s)
+  --timeout DURATION        per-request timeout for headers and body, above 0 (default 10s);
+                            with --rate it counts from the scheduled send time, so time spent
+                            queued for a free connection counts too
   --transport NAME          HTTP client: net (built-in HTTP/1.1 client, under half the CPU per
                             request) or undici (default net for http://, undici for https://)
 
@@ -60,7 +64,9 @@ scheduled send time, so server stalls are not hidden (no coordinated omission).
   --connections N           keep-alive connections (default: --users, or ${DEFAULTS.openConnections} with --rate)
 
 Stop (whichever comes first; Ctrl-C or SIGTERM also stops with a full report):
-  -t, --duration DURATION   run length (default 30s unless --requests is given)
+  -t, --duration DURATION   run length, above 0 (default 30s unless --requests is given); at the
+                            stop, requests still queued for a connection are dropped unsent and
+                            reported as "not sent", never as requests or failures
   -n, --requests N          total requests to send
 
 Checks (exit 1 when one fails):
@@ -380,11 +386,11 @@ async function writeOutput(path: string, write: () => Promise<unknown>): Promise
 }
 
 interface Reconciler {
-  verifyStorage(options: Record<string, unknown>): Promise<{ ok: boolean }>;
+  verifyStorage(options: Record<string, unknown>): Promise<VerificationReport>;
   formatReconciliation(result: unknown): string;
 }
 
-async function verifyRun(options: CliOptions, result: LoadResult): Promise<{ ok: boolean; report: unknown }> {
+async function verifyRun(options: CliOptions, result: LoadResult): Promise<{ ok: boolean; report: VerificationReport }> {
   // Loaded only with --verify, so a plain run needs no database driver.
   const reconcilePath = '../lib/reconcile.ts';
   const reconciler = (await import(reconcilePath)) as Reconciler;
@@ -443,7 +449,7 @@ async function main(argv: string[]): Promise<number> {
   const summary = result.summary;
   process.stdout.write(`\n${formatReport(summary)}`);
 
-  let verification: { ok: boolean; report: unknown } | null = null;
+  let verification: { ok: boolean; report: VerificationReport } | null = null;
   if (options.verify !== null) verification = await verifyRun(options, result);
 
   const written: string[] = [];
@@ -459,7 +465,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.html !== null) {
     const path = options.html;
-    await writeOutput(path, () => writeHtml(path, summary));
+    await writeOutput(path, () => writeHtml(path, summary, verification?.report ?? null));
     written.push(path);
   }
   if (options.acks !== null) {
@@ -469,10 +475,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (written.length > 0) process.stdout.write(`\nwrote ${written.join(', ')}\n`);
 
-  const failed = summary.thresholds.results.filter((check) => !check.passed).map((check) => check.message);
-  if (verification !== null && !verification.ok) failed.push('reconciliation found a mismatch');
-  if (failed.length > 0) {
-    process.stdout.write(`\nresult: FAIL (exit 1): ${failed.join('; ')}\n`);
+  const verdict = runVerdict(summary, verification?.report ?? null);
+  if (!verdict.passed) {
+    process.stdout.write(`\nresult: FAIL (exit 1): ${verdict.reasons.join('; ')}\n`);
     return 1;
   }
   process.stdout.write('\nresult: PASS (exit 0)\n');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,12 +62,19 @@ Verify.after(async () => {
 });
 
 Verify('state file run reconciles exactly', async () => {
-  const run = await load(['--state-file', statePath, '--pool', poolPath, '--verify', '-u', '8', '-n', '300', '-q']);
+  const htmlPath = join(dir, 'report.html');
+  const run = await load(['--state-file', statePath, '--pool', poolPath, '--verify', '-u', '8', '-n', '300', '-q', '--html', htmlPath]);
   assert.is(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, 'reconciliation: exact');
   assert.match(run.stdout, /acknowledged 270 \((cache|grpc) \d+, (cache|grpc) \d+\); uncertain 0/);
   assert.match(run.stdout, '30 sent, 30 rejected with 400 as expected');
   assert.match(run.stdout, 'result: PASS (exit 0)');
+
+  const html = await readFile(htmlPath, 'utf8');
+  assert.match(html, '<strong>Result: PASSED</strong> (thresholds and reconciliation).');
+  assert.match(html, 'Reconciliation: <span class="ok">exact</span>');
+  assert.match(html, '<td class="text">every acknowledged id is in mongodb</td><td class="ok">ok</td><td class="text">270 of 270 found</td>');
+  assert.not.match(html, 'Verification was not run');
 });
 
 Verify('explicit urls reconcile a second run', async () => {

@@ -2,7 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { count, ms, percent, rate } from './format.ts';
 import { PERCENTILES } from './histogram.ts';
+import { notSentNote } from './report.ts';
 import type { LoadSummary, RouteSummary } from './summary.ts';
+import { runVerdict, type VerificationReport } from './verdict.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -105,6 +107,40 @@ function verdicts(summary: LoadSummary): string {
   return `${self}<h2>Thresholds</h2><ul>${thresholds}</ul>`;
 }
 
+function resultLine(summary: LoadSummary, verification: VerificationReport | null): string {
+  const verdict = runVerdict(summary, verification);
+  const checked = verification === null ? 'thresholds' : 'thresholds and reconciliation';
+  if (verdict.passed) return `<p id="result" class="ok"><strong>Result: PASSED</strong> (${checked}).</p>`;
+
+  const reasons = verdict.reasons.map((reason) => `<li>${escapeHtml(reason)}</li>`).join('');
+  return `<p id="result" class="bad"><strong>Result: FAILED</strong> (${checked}):</p><ul>${reasons}</ul>`;
+}
+
+function unexpectedLine(summary: LoadSummary): string {
+  if (summary.unexpected === 0) return '<p class="ok">Unexpected failures: none.</p>';
+  const uncertain = summary.uncertain === 0 ? '' : `; ${count(summary.uncertain)} requests are uncertain (timed out, reset after sending, or 5xx), so their records may be stored`;
+  return `<p class="bad">Unexpected failures: ${count(summary.unexpected)} of ${count(summary.total.requests)} requests${uncertain}.</p>`;
+}
+
+function verificationSection(verification: VerificationReport | null): string {
+  if (verification === null) {
+    return '<h2>Reconciliation: not run</h2>\n<p>Verification was not run: add --verify to check the stored documents against the acknowledged requests.</p>';
+  }
+
+  const rows = verification.checks.map((check) => {
+    const examples = check.ok || (check.examples ?? []).length === 0 ? '' : `<br><code>${check.examples!.map(escapeHtml).join('<br>')}</code>`;
+    return `<tr><td class="text">${escapeHtml(check.name)}</td><td class="${check.ok ? 'ok' : 'bad'}">${check.ok ? 'ok' : 'FAIL'}</td><td class="text">${escapeHtml(check.detail)}${examples}</td></tr>`;
+  });
+  const counts = verification.counts;
+  const byRoute = Object.entries(counts.acknowledgedByRoute).map(([route, value]) => `${escapeHtml(route)} ${count(value)}`).join(', ');
+  return `<h2>Reconciliation: <span class="${verification.ok ? 'ok' : 'bad'}">${verification.ok ? 'exact' : 'MISMATCH'}</span></h2>
+<table id="reconciliation">
+<tr><th>check</th><th>result</th><th>detail</th></tr>
+${rows.join('\n')}
+</table>
+<p>Acknowledged ${count(counts.acknowledged)} (${byRoute}); ${count(counts.documentsInRun)} documents in the run; uncertain ${count(counts.uncertain)}, of which stored ${count(counts.uncertainStored)}.</p>`;
+}
+
 const CHART_SCRIPT = `
 const data = JSON.parse(document.getElementById('chart-data').textContent);
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
@@ -127,8 +163,12 @@ chart('chart-users', 'Users (closed model) or requests in flight (open model), a
 document.body.dataset.charts = 'rendered';
 `;
 
-/** Builds a self-contained HTML report: uPlot, its CSS and the data are inlined, so it opens offline. */
-export async function renderHtml(summary: LoadSummary): Promise<string> {
+/**
+ * Builds a self-contained HTML report: uPlot, its CSS and the data are
+ * inlined, so it opens offline. `verification` is the --verify result, null
+ * when it was not run.
+ */
+export async function renderHtml(summary: LoadSummary, verification: VerificationReport | null = null): Promise<string> {
   const uplotScript = await readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const uplotCss = await readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
   const title = `Load report ${summary.runId}: ${count(summary.total.requests)} requests, ${rate(summary.total.rps)} req/s`;
@@ -152,8 +192,11 @@ code { font-size: 12px; }
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p>POST ${escapeHtml(summary.url)}, ${summary.model} model, ${escapeHtml(summary.startedAt)} to ${escapeHtml(summary.endedAt)} (${summary.elapsedSeconds.toFixed(1)} s), stopped by ${summary.stopReason}.</p>
+${resultLine(summary, verification)}
+<p>POST ${escapeHtml(summary.url)}, ${summary.model} model, ${escapeHtml(summary.startedAt)} to ${escapeHtml(summary.endedAt)} (${summary.elapsedSeconds.toFixed(1)} s), stopped by ${summary.stopReason}${escapeHtml(notSentNote(summary))}.</p>
+${unexpectedLine(summary)}
 ${verdicts(summary)}
+${verificationSection(verification)}
 <h2>Requests and latency (ms)</h2>
 <table>
 <tr><th>Name</th><th>reqs</th><th>fails</th><th>req/s</th><th>min</th>${PERCENTILES.map((percentile) => `<th>p${percentile}</th>`).join('')}</tr>
@@ -185,6 +228,6 @@ ${failureRows(summary)}
 `;
 }
 
-export async function writeHtml(path: string, summary: LoadSummary): Promise<void> {
-  await writeFile(path, await renderHtml(summary));
+export async function writeHtml(path: string, summary: LoadSummary, verification: VerificationReport | null = null): Promise<void> {
+  await writeFile(path, await renderHtml(summary, verification));
 }

@@ -9,6 +9,7 @@ export { parseDuration, formatDuration, DURATION_FORM } from './duration.ts';
 export { formatReport, formatLive, formatLiveLine } from './report.ts';
 export { writeCsvFiles, statsCsv, statsHistoryCsv, failuresCsv, STATS_COLUMNS, STATS_HISTORY_COLUMNS, FAILURES_COLUMNS } from './csv.ts';
 export { renderHtml, writeHtml } from './html.ts';
+export { runVerdict, type RunVerdict, type VerificationReport } from './verdict.ts';
 export { parseWeights, checkSplit, wilsonInterval } from './split.ts';
 export { evaluateThresholds, type Thresholds } from './thresholds.ts';
 export { LatencyHistogram, PERCENTILES } from './histogram.ts';
