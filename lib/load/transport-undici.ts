@@ -58,6 +58,10 @@ class RequestHandler {
     }
     if (this.deadline === null) return;
 
+    // NOTE: undici's queue is first in, first out, so under sustained
+    // overload a queued request can go out with only milliseconds left and
+    // time out after sending, which makes it uncertain. The net transport
+    // gives a newly opened connection the newest request instead.
     const remaining = this.deadline - performance.now();
     if (remaining <= 0) {
       abort(this.transport.deadlineError());
