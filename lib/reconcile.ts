@@ -119,7 +119,7 @@ type RedisClient = ReturnType<typeof createRedisClient>;
 
 /**
  * Reconciles an acknowledgement log with MongoDB and Redis. Uncertain
- * requests (timed out or reset after sending) may or may not have stored
+ * requests (timed out, reset after sending, or answered 5xx) may or may not have stored
  * their record; those documents are counted apart, never as errors.
  */
 export async function verifyStorage(options: VerifyOptions): Promise<Reconciliation> {
@@ -198,7 +198,7 @@ async function reconcile(collection: Collection, redis: RedisClient, options: Ve
     name: 'no unacknowledged documents',
     ok: unacknowledged.length === 0,
     detail: unacknowledged.length === 0
-      ? `${documentsInRun} documents, ${uncertainStored} of them from timed-out requests`
+      ? `${documentsInRun} documents, ${uncertainStored} of them from uncertain requests`
       : `${unacknowledged.length} documents nobody acknowledged`,
     examples: unacknowledged.slice(0, EXAMPLES),
   });
