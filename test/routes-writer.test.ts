@@ -48,10 +48,19 @@ async function rejection(request: RegistrarRequest): Promise<grpc.ServiceError> 
 Writer('stores and replays a key', async () => {
   const key = uniqueKey('writer');
   const first = await registrar({ registro: VALID, idempotency_key: key });
-  const second = await registrar({ registro: { ...VALID, nota: 5 }, idempotency_key: key });
+  const second = await registrar({ registro: VALID, idempotency_key: key });
 
   assert.equal(first, { id: key, duplicate: false });
   assert.equal(second, { id: key, duplicate: true });
+});
+
+Writer('reused key is ALREADY_EXISTS', async () => {
+  const key = uniqueKey('writer-reused');
+  await registrar({ registro: VALID, idempotency_key: key });
+  const error = await rejection({ registro: { ...VALID, nota: 5 }, idempotency_key: key });
+
+  assert.is(error.code, grpc.status.ALREADY_EXISTS);
+  assert.is(error.details, `idempotency_key "${key}" was already used for a different record`);
   assert.is((await databases.collection.findOne({ _id: key }))?.nota, VALID.nota);
 });
 
