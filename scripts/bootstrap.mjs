@@ -51,6 +51,9 @@ export const PREREQUISITES = [
     name: 'kind',
     versionArgs: ['version'],
     minimum: '0.29.0', // first release whose node images include Kubernetes 1.33 for ctlptl
+    // ctlptl maps kubernetesVersion to a node image through a table of kind
+    // releases; ctlptl 0.8.43 knows kind up to v0.30.0 and stops on a newer one.
+    below: '0.31.0',
     hint: 'go install sigs.k8s.io/kind@v0.30.0 (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
   },
   {
@@ -233,7 +236,7 @@ async function checkPrerequisites(runner) {
   const problems = [];
 
   for (const tool of PREREQUISITES) {
-    const label = tool.exact ?? `>= ${tool.minimum}`;
+    const label = tool.exact ?? (tool.below ? `>= ${tool.minimum}, < ${tool.below}` : `>= ${tool.minimum}`);
     if (runner.dryRun) {
       // Looking a name up on PATH runs nothing, so a dry run can still say what is missing.
       const found = which.sync(tool.name, { nothrow: true });
@@ -265,6 +268,10 @@ async function checkPrerequisites(runner) {
       }
       if (!isAtLeast(found, parseVersion(tool.minimum))) {
         report(problems, tool, `${tool.name} ${found.join('.')} is older than ${tool.minimum}; upgrade: ${tool.hint}`);
+        continue;
+      }
+      if (tool.below && isAtLeast(found, parseVersion(tool.below))) {
+        report(problems, tool, `${tool.name} ${found.join('.')} is too new: need below ${tool.below}; install: ${tool.hint}`);
         continue;
       }
     }
@@ -316,9 +323,10 @@ async function installGatewayApi({ run }) {
 async function installLinkerd({ run, pipe, probe }) {
   step(`Linkerd ${LINKERD_VERSION}: CRDs, control plane, viz`);
 
-  // `linkerd install` refuses an existing installation, and installing again
-  // with --ignore-cluster would issue a new trust anchor; `upgrade` keeps it.
-  const installed = await probe('kubectl', ['--context', CLUSTER, '-n', 'linkerd', 'get', 'deployment', 'linkerd-destination', '-o', 'name']);
+  // `linkerd install` refuses a cluster that has the ConfigMap linkerd-config,
+  // even from a half-finished install, and installing again with
+  // --ignore-cluster would issue a new trust anchor; `upgrade` keeps it.
+  const installed = await probe('kubectl', ['--context', CLUSTER, '-n', 'linkerd', 'get', 'configmap', 'linkerd-config', '-o', 'name']);
   const verb = installed ? 'upgrade' : 'install';
   const kubectlApply = { cmd: 'kubectl', args: ['--context', CLUSTER, 'apply', '-f', '-'] };
 
@@ -411,10 +419,19 @@ async function buildImages({ run }) {
   }
 }
 
-async function deployApp({ run }, options) {
+async function deployApp({ run, probe }, options) {
   const overlay = options.withoutGrafana ? 'k8s/overlays/dev-without-grafana' : 'k8s/overlays/dev';
   step(`Application (${overlay})`);
+  // Every build is pushed under the same tag, so an unchanged pod template
+  // would keep the old image: restart the routes that were already there, and
+  // the dev overlay's imagePullPolicy Always fetches the new push.
+  const routes = ['deployment/route-grpc-server', 'deployment/route-grpc', 'deployment/route-cache'];
+  const existing = [];
+  for (const route of routes) {
+    if (await probe('kubectl', ['--context', CLUSTER, '-n', NAMESPACE, 'get', route, '-o', 'name'])) existing.push(route);
+  }
   await run('kubectl', ['--context', CLUSTER, 'apply', '-k', overlay]);
+  if (existing.length > 0) await run('kubectl', ['--context', CLUSTER, '-n', NAMESPACE, 'rollout', 'restart', ...existing]);
 
   const workloads = ['statefulset/mongodb', 'statefulset/redis', 'deployment/route-grpc-server', 'deployment/route-grpc', 'deployment/route-cache'];
   if (!options.withoutGrafana) workloads.push('deployment/grafana');

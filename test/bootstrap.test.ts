@@ -171,6 +171,18 @@ Bootstrap('second run repairs in place', async () => {
   assert.not.ok(second.stdin.includes('"kind":"Secret"'), 'an existing Secret was replaced');
   assert.not.ok(second.log.some((line) => line.startsWith('npx ')), 'an existing pool was regenerated');
   assert.ok(second.log.includes('kubectl --context kind-notas apply -k k8s/overlays/dev'));
+
+  // Linkerd's own check for an earlier install is the ConfigMap linkerd-config.
+  assert.ok(second.log.includes('kubectl --context kind-notas -n linkerd get configmap linkerd-config -o name'));
+
+  // Rebuilt images share the tag, so the routes are restarted after the apply.
+  const apply = second.log.indexOf('kubectl --context kind-notas apply -k k8s/overlays/dev');
+  const restart = second.log.indexOf('kubectl --context kind-notas -n notas rollout restart deployment/route-grpc-server deployment/route-grpc deployment/route-cache');
+  assert.ok(restart > apply, second.log.join('\n'));
+});
+
+Bootstrap('first run restarts nothing', async () => {
+  assert.not.ok(firstRun.log.some((line) => line.includes('rollout restart')), firstRun.log.join('\n'));
 });
 
 Bootstrap('dry run runs nothing', async () => {
@@ -255,6 +267,17 @@ Prerequisites('old kind stops with minimum', async () => {
     assert.ok(run.log.every((line) => /^\S+ (version|info)( |$)/.test(line)), run.log.join('\n'));
   } finally {
     stubsOld.remove();
+  }
+});
+
+Prerequisites('kind too new stops', async () => {
+  const stubsNew = new StubBin();
+  try {
+    const run = await stubsNew.run([], { STUB_KIND_VERSION: 'v0.32.0' });
+    assert.is(run.code, 1);
+    assert.match(run.stderr, /kind 0\.32\.0 is too new: need below 0\.31\.0; install: go install sigs\.k8s\.io\/kind@v0\.30\.0/);
+  } finally {
+    stubsNew.remove();
   }
 });
 

@@ -42,6 +42,8 @@ for (const [route, entries] of [
 
   Images(`${route} production deps only`, () => {
     assert.ok(stage('prod-deps').lines.some((line) => /npm ci --omit=dev$/.test(line)), `${route}: no npm ci --omit=dev`);
+    // The dev stage keeps npm's cache in the 64 MiB /tmp, which the dev tools would overflow.
+    assert.ok(stage('dev').lines.some((line) => /npm ci --omit=dev$/.test(line)), `${route}: dev stage installs dev dependencies`);
     assert.ok(stage('runtime').lines.includes('COPY --from=prod-deps /app/node_modules ./node_modules'));
     assert.not.ok(stage('runtime').lines.some((line) => /^RUN /.test(line)), `${route}: runtime stage runs commands`);
   });

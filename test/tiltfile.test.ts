@@ -81,7 +81,7 @@ for (const [ref, route] of [
   Tiltfile(`${route} reinstalls on lockfile`, () => {
     const steps = image(ref).args.live_update as Call[];
     const runs = steps.filter((step) => step.fn === 'run');
-    assert.equal(runs.map((step) => step.args), [{ cmd: 'npm ci', trigger: ['package.json', 'package-lock.json'] }]);
+    assert.equal(runs.map((step) => step.args), [{ cmd: 'npm ci --omit=dev', trigger: ['package.json', 'package-lock.json'] }]);
     // Tilt runs the steps in order: syncs first, then the install.
     assert.is(steps[steps.length - 1].fn, 'run');
   });
