@@ -163,6 +163,23 @@ Local('invalid records get 400 and are not stored', async () => {
   assert.equal(processesOf(marker, runDir), []);
 });
 
+Local('Ctrl-C during load drains and reconciles', async () => {
+  const marker = randomUUID();
+  const runDir = join(dir, 'interrupt');
+  const result = await runLocal(['--duration', '60s', '--users', '8', '--dir', runDir, '--port', String(await freePortNumber())], marker, {
+    until: 'users 8/8',
+    signal: 'SIGINT',
+  });
+
+  // The load stops sending, requests in flight finish, and the stack stays up
+  // for the reconciliation before it is stopped.
+  assert.match(result.stdout, 'stopped by signal');
+  assert.match(result.stdout, 'reconciliation: exact', result.stdout.slice(-3000));
+  assert.match(result.stdout, 'Failures: none');
+  assert.not.match(result.stderr, 'exited unexpectedly');
+  assert.equal(processesOf(marker, runDir), [], 'processes left behind after Ctrl-C during load');
+});
+
 Local('second run in same dir reconciles', async () => {
   const runDir = join(dir, 'again');
   for (const attempt of [1, 2]) {
@@ -182,6 +199,7 @@ Local('Ctrl-C stops every process', async () => {
   const result = await runLocal(['--no-load', '--keep', '--state-file', stateFile, '--dir', runDir, '--port', String(await freePortNumber())], marker, { until: 'Ctrl-C stops it', signal: 'SIGINT' });
 
   assert.is(result.status, 0, result.stderr.slice(-2000));
+  assert.not.match(result.stderr, 'exited unexpectedly', 'a deliberate stop was reported as a crash');
   const state = JSON.parse(readFileSync(stateFile, 'utf8'));
   assert.match(state.ingress, /^http:\/\/127\.0\.0\.1:\d+\/notas$/);
   assert.match(state.routes.grpc, /^http:\/\/127\.0\.0\.1:\d+\/notas$/);

@@ -284,11 +284,16 @@ function installExitHooks(): void {
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, function forwardSignal() {
-      for (const child of running) signalGroup(child, 'SIGTERM');
+    process.on(signal, function forwardSignal() {
+      // A program with its own handler, such as the local stack draining its
+      // load first, stops its children itself through stop().
+      if (process.listenerCount(signal) > 1) return;
 
-      // With no other handler, keep the default behaviour of ending this process.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      // With no other handler, stop the children and keep the default
+      // behaviour of ending this process.
+      for (const child of running) signalGroup(child, 'SIGTERM');
+      process.off(signal, forwardSignal);
+      process.kill(process.pid, signal);
     });
   }
 }
