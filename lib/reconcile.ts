@@ -157,15 +157,24 @@ async function reconcile(collection: Collection, redis: RedisClient, options: Ve
   });
 
   // Every acknowledged id is stored once, by the route that acknowledged it.
+  // A replay (200, duplicate) may be answered by the other route than the one
+  // that stored the record, so only first answers (201) must match the stored
+  // ruta, and the stored ruta decides which ids Redis must have counted.
   const missing: string[] = [];
   const wrongRuta: string[] = [];
+  const storedByCache: string[] = [];
   for (const batch of chunks([...ackById.keys()], BATCH)) {
     const docs = await collection.find({ _id: { $in: batch } } as Document, { projection: { _id: 1, ruta: 1 } }).toArray();
     const found = new Map(docs.map((doc) => [String(doc._id), String(doc.ruta)]));
     for (const id of batch) {
       const ruta = found.get(id);
-      if (ruta === undefined) missing.push(id);
-      else if (ruta !== ackById.get(id)?.ruta) wrongRuta.push(`${id}: stored as ${ruta}, acknowledged by ${ackById.get(id)?.ruta}`);
+      const ack = ackById.get(id) as Acknowledged;
+      if (ruta === undefined) {
+        missing.push(id);
+        continue;
+      }
+      if (ruta === 'cache') storedByCache.push(id);
+      if (ack.status !== 200 && ruta !== ack.ruta) wrongRuta.push(`${id}: stored as ${ruta}, acknowledged by ${ack.ruta}`);
     }
   }
   checks.push({
@@ -205,7 +214,7 @@ async function reconcile(collection: Collection, redis: RedisClient, options: Ve
 
   // Every cache id is applied in Redis once; the applied-id set makes a
   // second application impossible, so "once" shows as total == set size.
-  const cacheIds = [...ackById.values()].filter((ack) => ack.ruta === 'cache').map((ack) => ack.id);
+  const cacheIds = storedByCache;
   const notApplied: string[] = [];
   for (const batch of chunks(cacheIds, BATCH)) {
     if (batch.length === 0) continue;
