@@ -276,7 +276,7 @@ dashboards('titles are the spanish ones', () => {
     'Total de registros',
     'Conteo por curso',
     'Promedio por curso',
-    'Aprobados por curso',
+    'Aprobados y reprobados por curso',
     'Distribución por rango',
     'Registros por semestre y año',
     'Últimos registros',

@@ -13,7 +13,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 export const UNITS = {
   registros: 'suffix: registros',
   puntos: 'suffix: puntos',
-  solicitudesPorSegundo: 'suffix: sol/s',
+  solicitudesPorSegundo: 'suffix: solicitudes/s',
   milisegundos: 'ms',
   porcentaje: 'percentunit',
 } as const;

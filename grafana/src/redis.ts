@@ -61,7 +61,7 @@ function aprobadosPanel() {
   return barPanel(
     {
       id: 4,
-      title: 'Aprobados por curso',
+      title: 'Aprobados y reprobados por curso',
       description:
         `Registros aprobados por curso (${REDIS_KEYS.aprobadosPorCurso}), con la nota de aprobación vigente al guardar ` +
         `(NOTA_APROBACION de route-cache, 61 por defecto); reprobados = registros − aprobados. ${ONLY_CACHE}`,
