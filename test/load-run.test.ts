@@ -153,6 +153,8 @@ for (const transport of ['net', 'undici'] as const) {
     assert.ok(summary.total.maxMs <= 1000 + 500, `max ${summary.total.maxMs} ms`);
     assert.ok(summary.notSent > 0, `notSent ${summary.notSent}`);
     assert.ok(summary.total.requests + summary.notSent <= 601, `requests ${summary.total.requests}, notSent ${summary.notSent}`);
+    assert.not.ok(summary.selfCheck.valid, 'a run that dropped part of its schedule counted as a valid measurement');
+    assert.ok(summary.selfCheck.reasons.some((reason) => reason.includes('scheduled requests') && reason.includes('raise --connections')), summary.selfCheck.reasons.join('; '));
 
     const timeouts = summary.failures.find((failure) => failure.kind === 'timeout');
     assert.ok(timeouts !== undefined, JSON.stringify(summary.failures.map((failure) => failure.kind)));

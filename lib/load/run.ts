@@ -123,6 +123,8 @@ export const DEFAULTS = {
 // stalled loop catches up without starving response callbacks.
 const MAX_BURST = 5_000;
 const FAILURE_SAMPLE_CHARS = 200;
+/** Share of an open-model schedule that may stay unsent before the run is not a valid measurement. */
+const MAX_NOT_SENT_SHARE = 0.01;
 
 /**
  * Runs one load against `options.url` and resolves when it ends (duration,
@@ -434,6 +436,17 @@ class LoadRun {
       ? { p50: this.sendLag.percentileUs(50) / 1000, p99: this.sendLag.percentileUs(99) / 1000, max: this.sendLag.maxUs / 1000 }
       : null;
     const selfCheck = this.monitor.finish(sendLagMs);
+
+    // An open-model run that dropped a share of its schedule measured a lower
+    // rate than the one requested, so its latencies describe another load.
+    const scheduled = this.collector.total.requests + this.notSent;
+    if (this.model === 'open' && scheduled > 0 && this.notSent / scheduled > MAX_NOT_SENT_SHARE) {
+      selfCheck.valid = false;
+      selfCheck.reasons.push(
+        `${this.notSent} of ${scheduled} scheduled requests (${((100 * this.notSent) / scheduled).toFixed(1)}%) were never sent ` +
+          `(limit ${MAX_NOT_SENT_SHARE * 100}%): the client could not keep --rate; raise --connections or lower --rate`,
+      );
+    }
 
     const total = summarizeRoute(this.collector.total, null, 'Aggregated', elapsedSeconds);
     const routes = this.collector.sortedRoutes().map((stats) => summarizeRoute(stats, stats.name, routeName(path, stats.name), elapsedSeconds));
