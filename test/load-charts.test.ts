@@ -62,4 +62,20 @@ Charts('single short interval kept', () => {
   assert.is(chartData(summary).time.length, 1);
 });
 
+Charts('empty second has no latency', () => {
+  const history = result.summary.history.map((point) => ({ ...point, routes: { ...point.routes } }));
+  const quiet = history[0];
+  history[0] = {
+    ...quiet,
+    total: { ...quiet.total, requests: 0 },
+    routes: Object.fromEntries(Object.entries(quiet.routes).map(([route, stats]) => [route, { ...stats, requests: 0 }])),
+  };
+
+  const data = chartData({ ...result.summary, history });
+  assert.is(data.latency.p99[0], null);
+  assert.is(data.latency.max[0], null);
+  for (const route of data.routes) assert.is(data.routeP99[route][0], null, route);
+  assert.type(data.latency.p99[1], 'number');
+});
+
 Charts.run();

@@ -14,9 +14,9 @@ interface ChartData {
   routes: string[];
   rps: Record<string, number[]>;
   failures: number[];
-  latency: { p50: number[]; p95: number[]; p99: number[]; max: number[] };
-  routeP95: Record<string, number[]>;
-  routeP99: Record<string, number[]>;
+  latency: { p50: Array<number | null>; p95: Array<number | null>; p99: Array<number | null>; max: Array<number | null> };
+  routeP95: Record<string, Array<number | null>>;
+  routeP99: Record<string, Array<number | null>>;
   share: Record<string, Array<number | null>>;
   users: number[];
   clientBusy: number[];
@@ -45,14 +45,16 @@ export function chartData(summary: LoadSummary): ChartData {
     routes,
     rps: perRoute((route, index) => perSecond(history[index].routes[route]?.requests ?? 0, index)),
     failures: history.map((point, index) => perSecond(point.total.failures, index)),
+    // A second without responses has no latency: null leaves a gap in the
+    // chart instead of drawing a fast 0 ms.
     latency: {
-      p50: history.map((point) => point.total.p50Ms),
-      p95: history.map((point) => point.total.p95Ms),
-      p99: history.map((point) => point.total.p99Ms),
-      max: history.map((point) => point.total.maxMs),
+      p50: history.map((point) => (point.total.requests === 0 ? null : point.total.p50Ms)),
+      p95: history.map((point) => (point.total.requests === 0 ? null : point.total.p95Ms)),
+      p99: history.map((point) => (point.total.requests === 0 ? null : point.total.p99Ms)),
+      max: history.map((point) => (point.total.requests === 0 ? null : point.total.maxMs)),
     },
-    routeP95: perRoute((route, index) => history[index].routes[route]?.p95Ms ?? 0),
-    routeP99: perRoute((route, index) => history[index].routes[route]?.p99Ms ?? 0),
+    routeP95: perRoute((route, index) => (history[index].routes[route]?.requests ? history[index].routes[route].p95Ms : null)),
+    routeP99: perRoute((route, index) => (history[index].routes[route]?.requests ? history[index].routes[route].p99Ms : null)),
     share: Object.fromEntries(known.map((route) => [route, history.map((point) => {
       const responses = known.reduce((sum, name) => sum + (point.routes[name]?.requests ?? 0), 0);
       return responses === 0 ? null : (100 * (point.routes[route]?.requests ?? 0)) / responses;
