@@ -91,7 +91,8 @@ Output:
                             in Locust's format; rows per route are named "/notas [grpc]"
   --json FILE               complete summary with histograms and per-second history
   --html FILE               self-contained report with charts (opens offline)
-  --acks FILE               acknowledged and uncertain requests as JSON, for reconciling later;
+  --acks FILE               acknowledged and uncertain requests as JSON, the input of verifyStorage
+                            in lib/reconcile.ts for a later reconciliation;
                             uncertain means timed out, reset after sending, or answered 5xx
   --interval DURATION       progress line interval when stderr is not a terminal (default ${DEFAULT_PLAIN_INTERVAL})
   -q, --quiet               no live progress
