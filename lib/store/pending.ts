@@ -1,8 +1,8 @@
 /**
  * Records that reached MongoDB but whose Redis write failed. Route cache
  * keeps them here and applies them once Redis is back, so the two stores
- * converge without waiting for a client retry, which the 50/50 split may send
- * to route grpc, which never writes Redis.
+ * converge without a client retry. A retry could not be relied on: the 50/50
+ * split may send it to route grpc, which never writes Redis.
  */
 import type { Logger } from '../log.ts';
 import type { NotaDocument } from './mongo.ts';
