@@ -14,8 +14,7 @@ import {
   DEFAULTS,
   DURATION_FORM,
   PoolError,
-  formatLive,
-  formatLiveLine,
+  createLiveView,
   formatReport,
   loadPool,
   parseDuration,
@@ -26,7 +25,6 @@ import {
   writeHtml,
   type LoadOptions,
   type LoadResult,
-  type Progress,
   type VerificationReport,
 } from '../lib/load/index.ts';
 
@@ -357,46 +355,19 @@ async function checkReachable(rawUrl: string): Promise<void> {
   });
 }
 
-/** Redraws the live table in place on a terminal; prints a line per interval otherwise. */
-function liveView(options: CliOptions): ((progress: Progress) => void) | undefined {
-  if (options.quiet) return undefined;
-
-  const stream = process.stderr;
-  if (stream.isTTY) {
-    let drawn = 0;
-    return (progress) => {
-      const text = formatLive(progress).join('\n');
-      // Move to the start of the previous drawing and clear it.
-      const clear = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
-      stream.write(`${clear}${text}\n`);
-      drawn = text.split('\n').length;
-    };
-  }
-
-  let lastMs = 0;
-  return (progress) => {
-    if (progress.elapsedMs - lastMs < options.plainIntervalMs - 500) return;
-    lastMs = progress.elapsedMs;
-    stream.write(`${formatLiveLine(progress)}\n`);
-  };
-}
-
 async function writeOutput(path: string, write: () => Promise<unknown>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await write();
 }
 
-interface Reconciler {
-  verifyStorage(options: Record<string, unknown>): Promise<VerificationReport>;
-  formatReconciliation(result: unknown): string;
-}
+type Reconciler = typeof import('../lib/reconcile.ts');
 
-async function verifyRun(options: CliOptions, result: LoadResult): Promise<{ ok: boolean; report: VerificationReport }> {
+async function verifyRun(verify: NonNullable<CliOptions['verify']>, result: LoadResult): Promise<{ ok: boolean; report: VerificationReport }> {
   // Loaded only with --verify, so a plain run needs no database driver.
   const reconcilePath = '../lib/reconcile.ts';
   const reconciler = (await import(reconcilePath)) as Reconciler;
   const report = await reconciler.verifyStorage({
-    ...options.verify,
+    ...verify,
     acknowledged: result.acknowledged,
     uncertain: result.uncertain,
     keyPrefix: `${result.summary.runId}:`,
@@ -443,7 +414,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const result = await runLoad({ ...options.load, pool, signal: stop.signal, forceSignal: force.signal, onTick: liveView(options) });
+  const result = await runLoad({ ...options.load, pool, signal: stop.signal, forceSignal: force.signal, onTick: options.quiet ? undefined : createLiveView(process.stderr, options.plainIntervalMs) });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
@@ -451,7 +422,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`\n${formatReport(summary)}`);
 
   let verification: { ok: boolean; report: VerificationReport } | null = null;
-  if (options.verify !== null) verification = await verifyRun(options, result);
+  if (options.verify !== null) verification = await verifyRun(options.verify, result);
 
   const written: string[] = [];
   if (options.csv !== null) {

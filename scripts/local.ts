@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { DURATION_FORM, formatLive, formatLiveLine, formatReport, parseDuration, runLoad, type Progress } from '../lib/load/index.ts';
+import { DURATION_FORM, createLiveView, formatReport, parseDuration, runLoad } from '../lib/load/index.ts';
 import { POOL_DEFAULTS, formatPool, generatePool } from '../lib/pool.ts';
 import { formatReconciliation, verifyStorage } from '../lib/reconcile.ts';
 import { startLocalStack, type LocalStack } from '../lib/stack/local.ts';
@@ -158,25 +158,6 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function liveView(): (progress: Progress) => void {
-  const stream = process.stderr;
-  if (stream.isTTY) {
-    let drawn = 0;
-    return function redraw(progress) {
-      const text = formatLive(progress).join('\n');
-      stream.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${text}\n`);
-      drawn = text.split('\n').length;
-    };
-  }
-
-  let lastMs = -Infinity;
-  return function printLine(progress) {
-    if (progress.elapsedMs - lastMs < 5_000) return;
-    lastMs = progress.elapsedMs;
-    stream.write(`${formatLiveLine(progress)}\n`);
-  };
-}
-
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolveSignal) => {
     const done = (signal: NodeJS.Signals) => resolveSignal(signal);
@@ -198,7 +179,7 @@ async function runAndReconcile(stack: LocalStack, options: LocalOptions, stop: A
     expectSplit: stack.weights,
     signal: stop.signal,
     forceSignal: force.signal,
-    onTick: liveView(),
+    onTick: createLiveView(process.stderr, 5_000),
   });
   process.stdout.write(`\n${formatReport(result.summary)}`);
   if (result.invalidRejected > 0) process.stdout.write(`invalid records rejected with 400 as expected: ${result.invalidRejected}\n`);

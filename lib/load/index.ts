@@ -6,7 +6,7 @@
 export { runLoad, DEFAULTS, type Acknowledgement, type LoadOptions, type LoadResult, type Progress, type UncertainRequest } from './run.ts';
 export { loadPool, PoolError, INVALID_MARKER, type PoolEntry } from './pool.ts';
 export { parseDuration, formatDuration, DURATION_FORM } from './duration.ts';
-export { formatReport, formatLive, formatLiveLine } from './report.ts';
+export { createLiveView, formatReport, formatLive, formatLiveLine } from './report.ts';
 export { writeCsvFiles, statsCsv, statsHistoryCsv, failuresCsv, STATS_COLUMNS, STATS_HISTORY_COLUMNS, FAILURES_COLUMNS } from './csv.ts';
 export { renderHtml, writeHtml } from './html.ts';
 export { runVerdict, type RunVerdict, type VerificationReport } from './verdict.ts';

@@ -195,3 +195,27 @@ function splitText(routes: Record<string, IntervalStats>, total: number): string
   if (responses === 0 || total === 0) return 'split: no data yet';
   return `split: ${known.sort(([a], [b]) => a.localeCompare(b)).map(([name, stats]) => `${name} ${percent(stats.totalRequests / responses)}`).join(' / ')}`;
 }
+
+/**
+ * Creates the progress callback of a run: on a terminal it redraws the live
+ * table in place, elsewhere it prints one line every `plainIntervalMs`.
+ */
+export function createLiveView(stream: NodeJS.WriteStream, plainIntervalMs: number): (progress: Progress) => void {
+  if (stream.isTTY) {
+    let drawn = 0;
+    return function redraw(progress) {
+      const text = formatLive(progress).join('\n');
+      // Move to the start of the previous drawing and clear it.
+      const clear = drawn > 0 ? `\x1b[${drawn}F\x1b[J` : '';
+      stream.write(`${clear}${text}\n`);
+      drawn = text.split('\n').length;
+    };
+  }
+
+  let lastMs = 0;
+  return function printLine(progress) {
+    if (progress.elapsedMs - lastMs < plainIntervalMs - 500) return;
+    lastMs = progress.elapsedMs;
+    stream.write(`${formatLiveLine(progress)}\n`);
+  };
+}

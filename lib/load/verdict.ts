@@ -1,21 +1,11 @@
+import type { Reconciliation } from '../reconcile.ts';
 import type { LoadSummary } from './summary.ts';
 
 /**
- * The reconciliation that `--verify` adds to the report, in the shape
- * lib/reconcile.ts returns. Declared here so the report code does not load
- * the database drivers.
+ * The reconciliation that `--verify` adds to the report. A type-only import,
+ * so the report code does not load the database drivers.
  */
-export interface VerificationReport {
-  ok: boolean;
-  checks: Array<{ name: string; ok: boolean; detail: string; examples?: string[] }>;
-  counts: {
-    acknowledged: number;
-    acknowledgedByRoute: Record<string, number>;
-    documentsInRun: number;
-    uncertain: number;
-    uncertainStored: number;
-  };
-}
+export type VerificationReport = Reconciliation;
 
 /** Overall outcome of a run: what decides the exit status, with a reason per failed check. */
 export interface RunVerdict {
