@@ -48,7 +48,7 @@ export function integer(min: number, max: number, unit = ''): Parser<number> {
   };
 }
 
-/** A TCP port; 0 asks the OS for a free one. */
+/** A TCP port; 0 lets the OS pick a free one. */
 export const port: Parser<number> = integer(0, 65_535, 'TCP port, 0 for any free port');
 
 /** A duration in milliseconds, written as an integer. */
@@ -124,7 +124,7 @@ export function maskUrl(value: string): string {
   }
 }
 
-/** The settings in effect, keyed by variable, with URL passwords and secrets masked, for the start-up log line. */
+/** Returns the settings in effect, keyed by variable, with URL passwords and secrets masked, for the start-up log line. */
 export function describeConfig<S extends Spec>(spec: S, config: ConfigOf<S>): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(spec)) {

@@ -79,7 +79,7 @@ function makeRecord(faker: Faker, lastYear: number): NotaRecord {
   // 9 digits: the enrolment year then a 5-digit sequence, as USAC carnets are.
   const carnet = enrolmentYear * 100_000 + faker.number.int({ min: 1, max: 99_999 });
 
-  // The es locale's lastName already holds both surnames, as Spanish names carry.
+  // The es locale's lastName already contains both surnames, as Spanish names have.
   const nombre = `${faker.person.firstName()} ${faker.person.lastName()}`;
 
   const nota = Math.min(100, Math.max(0, Math.round(NOTA_MEAN + NOTA_STDDEV * gaussian(faker))));

@@ -1,7 +1,7 @@
 /**
- * Checks, after a load run, that what the routes acknowledged is exactly what
- * the databases hold: nothing lost, nothing stored twice, nothing stored that
- * nobody acknowledged, and Redis counters equal to MongoDB's for route cache.
+ * Checks, after a load run, that the databases contain exactly what the routes
+ * acknowledged: nothing lost, nothing stored twice, no unacknowledged document,
+ * and Redis counters equal to MongoDB's for route cache.
  */
 import { MongoClient, type Collection, type Document } from 'mongodb';
 import { createClient } from 'redis';
@@ -118,9 +118,9 @@ function createRedisClient(url: string, timeoutMs: number) {
 type RedisClient = ReturnType<typeof createRedisClient>;
 
 /**
- * Reconciles an acknowledgement log with MongoDB and Redis. Uncertain
- * requests (timed out, reset after sending, or answered 5xx) may or may not have stored
- * their record; those documents are counted apart, never as errors.
+ * Reconciles an acknowledgement log with MongoDB and Redis. An uncertain
+ * request (timed out, reset after sending, or given a 5xx) may or may not have
+ * stored its record, so those documents are counted apart, never as errors.
  */
 export async function verifyStorage(options: VerifyOptions): Promise<Reconciliation> {
   const timeoutMs = options.timeoutMs ?? 5_000;
@@ -157,9 +157,9 @@ async function reconcile(collection: Collection, redis: RedisClient, options: Ve
   });
 
   // Every acknowledged id is stored once, by the route that acknowledged it.
-  // A replay (200, duplicate) may be answered by the other route than the one
-  // that stored the record, so only first answers (201) must match the stored
-  // ruta, and the stored ruta decides which ids Redis must have counted.
+  // The other route may serve a replay (200, duplicate) of a stored record, so
+  // only first responses (201) must match the stored ruta. The stored ruta
+  // decides which ids Redis must have counted.
   const missing: string[] = [];
   const wrongRuta: string[] = [];
   const storedByCache: string[] = [];
@@ -190,7 +190,7 @@ async function reconcile(collection: Collection, redis: RedisClient, options: Ve
     examples: wrongRuta.slice(0, EXAMPLES),
   });
 
-  // No document of this run exists that nobody acknowledged.
+  // Every document of this run was acknowledged, or came from an uncertain request.
   const runFilter: Document = options.keyPrefix === undefined ? {} : { _id: { $regex: `^${escapeRegex(options.keyPrefix)}` } };
   const uncertainKeys = new Set(uncertain.map((entry) => entry.key));
   const unacknowledged: string[] = [];

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import Type, { type Static } from 'typebox';
 
-/** Lowest passing grade unless NOTA_APROBACION says otherwise. */
+/** Lowest passing grade, unless NOTA_APROBACION sets another. */
 export const DEFAULT_PASSING_GRADE = 61;
 
 export const FIELDS = ['carnet', 'nombre', 'curso', 'nota', 'semestre', 'year'] as const;
@@ -13,7 +13,7 @@ export const MIN_YEAR = 2000;
 // enrolment, never one further ahead.
 export const maxYear = (now: Date = new Date()): number => now.getUTCFullYear() + 1;
 
-/** The accepted form of each field, as error messages and docs print it. */
+/** Returns the accepted form of each field, as error messages and docs print it. */
 export function acceptedForms(now: Date = new Date()): Record<Field, string> {
   return {
     carnet: 'an integer from 1 to 999999999',
@@ -63,7 +63,7 @@ const ajv = new Ajv({ allErrors: true, strict: true });
 let compiledYear = -1;
 let compiled: ReturnType<typeof ajv.compile> | undefined;
 
-// Recompiles at most once a year, when the year bound moves.
+// Compiles again only when the year bound has moved since the last call.
 function compiledValidator(now: Date) {
   if (compiled === undefined || compiledYear !== maxYear(now)) {
     compiled = ajv.compile(recordSchema(now));

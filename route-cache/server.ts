@@ -69,8 +69,8 @@ export async function startRouteCache(config: RouteCacheConfig, logger: Logger):
 
   const backend: NotasBackend = {
     async write(record, idempotencyKey, log) {
-      // With Redis known to be down, answer before MongoDB is written, so a
-      // 503 leaves nothing half-written in the common case.
+      // With Redis known to be down, reject before MongoDB is written, so this
+      // 503 leaves nothing half-written.
       if (!redis.isReady) {
         metrics.dependencyErrors.inc({ ruta: 'cache', dependency: 'redis', kind: 'not_connected' });
         logDatabaseError('redis', { reqId: log.bindings().reqId }, 'redis is not connected');

@@ -52,7 +52,7 @@ export const PREREQUISITES = [
     versionArgs: ['version'],
     minimum: '0.29.0', // first release whose node images include Kubernetes 1.33 for ctlptl
     // ctlptl maps kubernetesVersion to a node image through a table of kind
-    // releases; ctlptl 0.8.43 knows kind up to v0.30.0 and stops on a newer one.
+    // releases; ctlptl 0.8.43's table ends at kind v0.30.0, and it stops on a newer one.
     below: '0.31.0',
     hint: 'go install sigs.k8s.io/kind@v0.30.0 (or see https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
   },
@@ -238,7 +238,7 @@ async function checkPrerequisites(runner) {
   for (const tool of PREREQUISITES) {
     const label = tool.exact ?? (tool.below ? `>= ${tool.minimum}, < ${tool.below}` : `>= ${tool.minimum}`);
     if (runner.dryRun) {
-      // Looking a name up on PATH runs nothing, so a dry run can still say what is missing.
+      // Looking a name up on PATH runs nothing, so a dry run can still report what is missing.
       const found = which.sync(tool.name, { nothrow: true });
       console.log(chalk.gray(`+ ${[tool.name, ...tool.versionArgs].map(quote).join(' ')}   (check ${label})`));
       if (!found) console.log(chalk.yellow(`    warning: ${tool.name} not found on PATH; a real run stops here. Install: ${tool.hint}`));

@@ -9,7 +9,7 @@ import { startNginx, type NginxInstance } from '../lib/stack/nginx.ts';
 import { freePort } from '../lib/stack/ports.ts';
 
 // The local ingress: real nginx in front of two small HTTP servers that
-// stand in for the routes and answer with their own x-ruta.
+// take the place of the routes and respond with their own x-ruta.
 
 const Nginx = suite('nginx splitter');
 const dir = mkdtempSync(join(tmpdir(), 'notas-nginx-'));

@@ -90,8 +90,8 @@ Failures('redis lost mid-write applied later', async () => {
   await databases.reset();
   const key = uniqueKey('redis-lost');
 
-  // CLIENT PAUSE holds the route's script, so Redis dies while the request
-  // waits on it: MongoDB has the record, Redis never ran the script.
+  // CLIENT PAUSE blocks the route's script, so Redis dies while the request
+  // waits for it. MongoDB then has the record, and Redis never ran the script.
   const pauser = databases.redisClient.duplicate();
   await pauser.connect();
   await pauser.sendCommand(['CLIENT', 'PAUSE', '10000', 'WRITE']);

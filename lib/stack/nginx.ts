@@ -65,8 +65,8 @@ export function readRouteWeights(httpRouteFile: string): Map<string, number> {
 
 /**
  * Renders the nginx configuration. `random` picks each request's route by
- * weight, as Linkerd does, instead of round-robin's strict alternation;
- * `max_fails=0` keeps a failing route in the split so its errors show up
+ * weight, as Linkerd does, instead of round-robin's strict alternation.
+ * `max_fails=0` keeps a failing route in the split, so its errors show up
  * instead of being hidden by the other route.
  */
 export function renderNginxConfig(dir: string, port: number, upstreams: Upstream[]): string {

@@ -93,7 +93,7 @@ const DUPLICATE_KEY = 11000;
 
 /**
  * Inserts the document, or returns the one already stored under its `_id`
- * with `duplicate: true`, and `conflict: true` when that one holds another
+ * with `duplicate: true`, and `conflict: true` when that one contains another
  * record. Resolves only after the write is acknowledged.
  */
 export async function insertOrFind(collection: Collection<NotaDocument>, document: NotaDocument): Promise<InsertResult> {

@@ -31,8 +31,8 @@ export interface PendingWrites {
  * Creates the queue and its timer. The Redis script counts each id once, so
  * applying a document that a client retry already completed changes nothing.
  *
- * NOTE: the queue lives in memory; documents pending when the process stops
- * wait for a retry with their Idempotency-Key, as the stop log line says.
+ * NOTE: the queue lives in memory. Documents still pending when the process
+ * stops wait for a retry with their Idempotency-Key, and the stop log line counts them.
  */
 export function createPendingWrites(options: PendingWritesOptions): PendingWrites {
   const intervalMs = options.intervalMs ?? 1_000;
